@@ -64,7 +64,6 @@ export function validateParams(p: SpectrogramParams): SpectrogramParams {
     ['paddedDurationMs', 'padded duration'],
     ['numFrequencies', 'number of mel bins'],
     ['powerForImage', 'power for image'],
-    ['maxValue', 'max value'],
   ];
   for (const [key, label] of positive) {
     const v = p[key] as number;
@@ -74,6 +73,13 @@ export function validateParams(p: SpectrogramParams): SpectrogramParams {
   }
   if (!Number.isInteger(p.numFrequencies) || p.numFrequencies > 4096) {
     throw new InvalidParamsError(`number of mel bins must be a whole number from 1 to 4096, got ${p.numFrequencies}`);
+  }
+  // Zero is allowed: a silent clip gives a white image whose max value is 0.
+  if (!Number.isFinite(p.maxValue) || p.maxValue < 0) {
+    throw new InvalidParamsError(`max value must be 0 or a positive number, got ${p.maxValue}`);
+  }
+  if (typeof p.stereo !== 'boolean') {
+    throw new InvalidParamsError(`stereo must be true or false, got ${String(p.stereo)}`);
   }
   if (!Number.isFinite(p.minFrequency) || p.minFrequency < 0) {
     throw new InvalidParamsError(`min frequency must be 0 Hz or more, got ${p.minFrequency}`);

@@ -1,0 +1,52 @@
+/**
+ * Any audio file ffmpeg reads (WAV 8/16/24/32-bit int and float, MP3, FLAC, OGG/Opus, ...) to
+ * float samples at the requested rate and channel count (mixed down or up by ffmpeg).
+ */
+import { readFile } from 'node:fs/promises';
+import { runFfmpeg } from './ffmpeg.ts';
+
+export class AudioDecodeError extends Error {
+  override name = 'AudioDecodeError';
+}
+
+export interface DecodedAudio {
+  /** One Float32Array per channel, samples in [-1, 1]. */
+  channels: Float32Array[];
+  sampleRate: number;
+}
+
+export interface DecodeOptions {
+  sampleRate?: number;
+  channels?: 1 | 2;
+  startSeconds?: number;
+  durationSeconds?: number;
+}
+
+export async function decodeAudio(input: Uint8Array | string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+  const sampleRate = opts.sampleRate ?? 44100;
+  const numChannels = opts.channels ?? 1;
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  if (bytes.length === 0) throw new AudioDecodeError('the audio file is empty');
+  const args: string[] = [];
+  if (opts.startSeconds !== undefined) args.push('-ss', String(opts.startSeconds));
+  args.push('-i', 'pipe:0');
+  if (opts.durationSeconds !== undefined) args.push('-t', String(opts.durationSeconds));
+  args.push('-vn', '-ac', String(numChannels), '-ar', String(sampleRate), '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1');
+  const run = await runFfmpeg(args, bytes);
+  if (run.code !== 0) {
+    const reason = run.stderr.split('\n').filter(Boolean).pop() ?? `ffmpeg exited with ${run.code}`;
+    throw new AudioDecodeError(`the file could not be read as audio (${reason}); is it a complete WAV, MP3, FLAC or OGG file?`);
+  }
+  const frames = Math.floor(run.stdout.length / 4 / numChannels);
+  if (frames === 0) throw new AudioDecodeError('the file contains no audio samples');
+  const interleaved = new Float32Array(run.stdout.buffer.slice(run.stdout.byteOffset, run.stdout.byteOffset + frames * numChannels * 4));
+  const channels = Array.from({ length: numChannels }, (_, c) => {
+    const ch = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) {
+      const v = interleaved[i * numChannels + c];
+      ch[i] = Number.isFinite(v) ? v : 0;
+    }
+    return ch;
+  });
+  return { channels, sampleRate };
+}

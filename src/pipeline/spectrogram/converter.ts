@@ -1,0 +1,81 @@
+/**
+ * The spectrogram engine's two directions, on samples and mel arrays (file formats live in
+ * image.ts and ../audio/). Audio samples are floats in [-1, 1]; Riffusion's mel scale is in
+ * 16-bit integer units, so samples are scaled by 32768 on the way in and back on the way out.
+ */
+import { DEFAULT_LOUDNESS, normalizeLoudness, peak, type LoudnessTarget } from '../audio/loudness.ts';
+import { griffinLim, type GriffinLimOptions } from './griffin-lim.ts';
+import type { MelSpectrogram } from './image.ts';
+import { melToLinear } from './inverse-mel.ts';
+import { validateParams, type SpectrogramParams } from './params.ts';
+import { melOfSignal, stftPlan } from './stft.ts';
+
+const INT16_SCALE = 32768;
+
+export function audioToMel(channels: Float32Array[], params: SpectrogramParams): MelSpectrogram {
+  validateParams(params);
+  if (channels.length === 0 || channels[0].length === 0) throw new Error('there is no audio to convert');
+  const sources = params.stereo ? [channels[0], channels[1] ?? channels[0]] : [mixToMono(channels)];
+  let frames = 0;
+  const mels = sources.map((ch) => {
+    const scaled = new Float64Array(ch.length);
+    for (let i = 0; i < ch.length; i++) scaled[i] = ch[i] * INT16_SCALE;
+    const r = melOfSignal(scaled, params);
+    frames = r.frames;
+    return r.mel;
+  });
+  return { channels: mels, numMels: params.numFrequencies, frames };
+}
+
+export function mixToMono(channels: Float32Array[]): Float32Array {
+  if (channels.length === 1) return channels[0];
+  const out = new Float32Array(channels[0].length);
+  for (const c of channels) for (let i = 0; i < out.length; i++) out[i] += c[i] / channels.length;
+  return out;
+}
+
+export type Normalization = { kind: 'loudness'; target: LoudnessTarget } | { kind: 'peak'; headroomDb: number } | { kind: 'none' };
+
+export interface MelToAudioOptions extends GriffinLimOptions {
+  /** NNLS refinement steps of the inverse mel. */
+  inverseMelIterations?: number;
+  normalization?: Normalization;
+}
+
+export interface MelToAudioTimings {
+  inverseMelMs: number;
+  griffinLimMs: number;
+}
+
+export async function melToAudio(
+  mel: MelSpectrogram,
+  params: SpectrogramParams,
+  opts: MelToAudioOptions = {},
+): Promise<{ channels: Float32Array[]; sampleRate: number; timings: MelToAudioTimings }> {
+  validateParams(params);
+  if (mel.numMels !== params.numFrequencies) {
+    throw new Error(`the mel spectrogram has ${mel.numMels} bins but the params say ${params.numFrequencies}`);
+  }
+  const plan = stftPlan(params);
+  const timings: MelToAudioTimings = { inverseMelMs: 0, griffinLimMs: 0 };
+  const channels: Float32Array[] = [];
+  for (const channel of mel.channels) {
+    let t = performance.now();
+    const mags = melToLinear(channel, mel.frames, plan.fb, plan.maxBin, { iterations: opts.inverseMelIterations });
+    timings.inverseMelMs += performance.now() - t;
+    t = performance.now();
+    const signal = await griffinLim(mags, mel.frames, params, opts);
+    timings.griffinLimMs += performance.now() - t;
+    const out = new Float32Array(signal.length);
+    for (let i = 0; i < signal.length; i++) out[i] = signal[i] / INT16_SCALE;
+    channels.push(out);
+  }
+  const normalization = opts.normalization ?? { kind: 'loudness', target: DEFAULT_LOUDNESS };
+  if (normalization.kind === 'loudness') normalizeLoudness(channels, params.sampleRate, normalization.target);
+  else if (normalization.kind === 'peak') {
+    const p = peak(channels);
+    const gain = p > 0 ? 10 ** (-normalization.headroomDb / 20) / p : 1;
+    for (const c of channels) for (let i = 0; i < c.length; i++) c[i] *= gain;
+  }
+  return { channels, sampleRate: params.sampleRate, timings };
+}

@@ -1,0 +1,115 @@
+/**
+ * The per-frame work of fast Griffin-Lim (Perraudin et al. 2013) for a contiguous range of
+ * frames. The same class runs on the main thread and in a worker, each owning half the frames;
+ * the owner of the whole signal sums the slices' overlap-add buffers between iterations.
+ */
+import { frameSupportStart, reflectIndex, type StftPlan } from './stft.ts';
+
+export class GlaSlice {
+  readonly bins: number;
+  /** t_n: the spectrum whose phase the next synthesis uses. */
+  private readonly tRe: Float32Array;
+  private readonly tIm: Float32Array;
+  /** c_{n-1}: the previous consistent spectrum, for the momentum term. */
+  private readonly cRe: Float32Array;
+  private readonly cIm: Float32Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly seg: Float64Array;
+  private hasPrevious = false;
+
+  constructor(
+    private readonly plan: StftPlan,
+    readonly t0: number,
+    readonly t1: number,
+    /** Target magnitudes, frame-major: (t - t0) * bins + k. */
+    private readonly mags: Float32Array,
+    private readonly signalLength: number,
+    private readonly momentum: number,
+  ) {
+    this.bins = plan.maxBin + 1;
+    const size = (t1 - t0) * this.bins;
+    this.tRe = new Float32Array(size);
+    this.tIm = new Float32Array(size);
+    this.cRe = new Float32Array(size);
+    this.cIm = new Float32Array(size);
+    this.re = new Float64Array(this.bins);
+    this.im = new Float64Array(this.bins);
+    this.seg = new Float64Array(plan.window.length);
+  }
+
+  /** Initial phase: unit phasors given per bin (e.g. random, or from a phase-aware estimate). */
+  setPhase(phase: Float32Array): void {
+    for (let i = 0; i < phase.length; i++) {
+      this.tRe[i] = Math.cos(phase[i]);
+      this.tIm[i] = Math.sin(phase[i]);
+    }
+    this.hasPrevious = false;
+  }
+
+  /** Magnitude projection then inverse transform, overlap-added (window applied) into `ola`. */
+  synthesize(ola: Float64Array): void {
+    const { plan, bins, re, im, seg, mags, tRe, tIm } = this;
+    const win = plan.window;
+    const len = this.signalLength;
+    const first = Math.max(0, frameSupportStart(plan, this.t0));
+    const last = Math.min(len, frameSupportStart(plan, this.t1 - 1) + win.length);
+    ola.fill(0, first, last);
+    for (let t = this.t0; t < this.t1; t++) {
+      const base = (t - this.t0) * bins;
+      for (let k = 0; k < bins; k++) {
+        const a = tRe[base + k];
+        const b = tIm[base + k];
+        const norm = Math.sqrt(a * a + b * b);
+        const g = norm > 1e-30 ? mags[base + k] / norm : 0;
+        re[k] = a * g;
+        im[k] = b * g;
+      }
+      plan.transform.inverse(re, im, seg);
+      const s0 = frameSupportStart(plan, t);
+      const j0 = Math.max(0, -s0);
+      const j1 = Math.min(win.length, len - s0);
+      for (let j = j0; j < j1; j++) ola[s0 + j] += seg[j] * win[j];
+    }
+  }
+
+  /** Forward transform of the current signal (the consistency projection) and the momentum step. */
+  analyze(signal: Float64Array): void {
+    const { plan, bins, re, im, seg, tRe, tIm, cRe, cIm } = this;
+    const win = plan.window;
+    const len = this.signalLength;
+    const alpha = this.hasPrevious ? this.momentum : 0;
+    for (let t = this.t0; t < this.t1; t++) {
+      const s0 = frameSupportStart(plan, t);
+      if (s0 >= 0 && s0 + win.length <= len) {
+        for (let j = 0; j < win.length; j++) seg[j] = signal[s0 + j] * win[j];
+      } else {
+        for (let j = 0; j < win.length; j++) seg[j] = signal[reflectIndex(s0 + j, len)] * win[j];
+      }
+      plan.transform.forward(seg, re, im);
+      const base = (t - this.t0) * bins;
+      for (let k = 0; k < bins; k++) {
+        const i = base + k;
+        const cr = re[k];
+        const ci = im[k];
+        tRe[i] = cr + alpha * (cr - cRe[i]);
+        tIm[i] = ci + alpha * (ci - cIm[i]);
+        cRe[i] = cr;
+        cIm[i] = ci;
+      }
+    }
+    this.hasPrevious = true;
+  }
+}
+
+/** 1 / sum_t window^2 at each output sample (0 where no window reaches). */
+export function inverseWindowEnvelope(plan: StftPlan, frames: number, signalLength: number): Float64Array {
+  const env = new Float64Array(signalLength);
+  const win = plan.window;
+  for (let t = 0; t < frames; t++) {
+    const s0 = frameSupportStart(plan, t);
+    for (let j = Math.max(0, -s0); j < win.length && s0 + j < signalLength; j++) env[s0 + j] += win[j] * win[j];
+  }
+  for (let i = 0; i < signalLength; i++) env[i] = env[i] > 1e-11 ? 1 / env[i] : 0;
+  return env;
+}
