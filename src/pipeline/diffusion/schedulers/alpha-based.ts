@@ -1,6 +1,6 @@
 /** State shared by the alpha-bar schedulers (DDIM, PNDM): training schedule, step count, add_noise. */
 import { InvalidSchedulerError } from './errors.ts';
-import { assertSameLength, assertStepCount, trainSchedule } from './schedule.ts';
+import { assertSameLength, trainSchedule } from './schedule.ts';
 import type { BaseConfig, TrainSchedule } from './schedule.ts';
 import type { SchedulerName } from './types.ts';
 
@@ -29,9 +29,17 @@ export abstract class AlphaScheduler {
     return null;
   }
 
-  protected checkSteps(n: number): void {
-    assertStepCount(n, this.config.numTrainTimesteps);
-    for (const t of this.schedule) if (t < 0) throw new InvalidSchedulerError(`${this.name}: schedule has a negative timestep`);
+  /** Installs a freshly built schedule after checking every timestep indexes the training schedule. */
+  protected install(n: number, schedule: number[]): void {
+    for (const t of schedule) {
+      if (t < 0 || t >= this.config.numTrainTimesteps) {
+        throw new InvalidSchedulerError(
+          `${this.name}: ${n} steps with steps_offset ${this.config.stepsOffset} produce timestep ${t}, outside [0, ${this.config.numTrainTimesteps - 1}]; use fewer steps or a smaller steps_offset`,
+        );
+      }
+    }
+    this.schedule = schedule;
+    this.numInferenceSteps = n;
   }
 
   protected requireTimesteps(timestep: number): number {

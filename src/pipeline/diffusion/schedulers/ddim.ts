@@ -24,9 +24,7 @@ export class DdimScheduler extends AlphaScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     assertStepCount(numInferenceSteps, this.config.numTrainTimesteps);
     const c = this.config;
-    this.schedule = spacedTimesteps(c.timestepSpacing, numInferenceSteps, c.numTrainTimesteps, c.stepsOffset, { round: true });
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
+    this.install(numInferenceSteps, spacedTimesteps(c.timestepSpacing, numInferenceSteps, c.numTrainTimesteps, c.stepsOffset, { round: true }));
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {

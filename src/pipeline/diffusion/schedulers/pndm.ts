@@ -28,9 +28,7 @@ export class PndmScheduler extends AlphaScheduler implements Scheduler {
     const ascending = spacedTimesteps(c.timestepSpacing, numInferenceSteps, c.numTrainTimesteps, c.stepsOffset, { round: true }).reverse();
     // PLMS repeats the second-to-last ascending timestep: its second step re-evaluates the first one.
     const plms = [...ascending.slice(0, -1), ...ascending.slice(-2, -1), ...ascending.slice(-1)].reverse();
-    this.schedule = plms;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
+    this.install(numInferenceSteps, plms);
     this.ets = [];
     this.counter = 0;
     this.curSample = null;
