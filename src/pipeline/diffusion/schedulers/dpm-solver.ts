@@ -146,8 +146,7 @@ export class DpmSolverScheduler implements Scheduler {
     const k = this.indexFor(timestep);
     const n = this.schedule.length;
     const lowerOrderFinal = k === n - 1 && (this.eulerAtFinal || (this.lowerOrderFinal && n < 15) || this.finalSigmasType === 'zero');
-    const lowerOrderSecond = k === n - 2 && this.lowerOrderFinal && n < 15;
-    void lowerOrderSecond; // only selects between second and third order, and order 3 is not offered
+    // diffusers' lower_order_second only chooses between second and third order; order 3 is not offered.
 
     const x0 = this.toX0(modelOutput, sample, sigmas[k]);
     for (let i = 0; i < this.solverOrder - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
