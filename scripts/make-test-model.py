@@ -210,8 +210,27 @@ def make(out_dir, half):
                    'defaults': {'steps': 4, 'guidance': 7, 'denoising': 0.75}}, f, indent=1)
 
 
+class IntInputDecoder(nn.Module):
+    """A vae_decoder with the right names but an int64 input: riffcord must refuse it at load."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(LATENT, 3, 8, stride=8)
+
+    def forward(self, latent_sample):
+        return self.conv(latent_sample.float())
+
+
+def make_bad(out_dir):
+    torch.manual_seed(99)
+    latent = torch.zeros((1, LATENT, LATENT_SIZE, LATENT_SIZE), dtype=torch.int64)
+    export(IntInputDecoder(), (latent,), os.path.join(out_dir, 'vae_decoder_int64_input.onnx'),
+           ['latent_sample'], ['sample'], {})
+
+
 if __name__ == '__main__':
     base = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'test', 'fixtures')
     make(os.path.join(base, 'tiny-sd'), half=False)
     make(os.path.join(base, 'tiny-sd-fp16'), half=True)
+    make_bad(os.path.join(base, 'bad-onnx'))
     print('wrote', base)
