@@ -1,0 +1,217 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ApplicationCommandOptionType,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Routes,
+} from 'discord.js';
+import type { ChatInputApplicationCommandData, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DiscordStandin, SnowflakeGenerator, shardOfGuild } from './standin/index.ts';
+
+const intents = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.MessageContent,
+];
+const riffCommand: ChatInputApplicationCommandData = {
+  name: 'riff',
+  description: 'Make a clip',
+  options: [
+    { name: 'prompt', description: 'What to play', type: ApplicationCommandOptionType.String, required: true },
+    { name: 'init', description: 'Init image', type: ApplicationCommandOptionType.Attachment },
+  ],
+};
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function startStandin(options: ConstructorParameters<typeof DiscordStandin>[0] = {}): Promise<DiscordStandin> {
+  const standin = await new DiscordStandin(options).start();
+  cleanups.push(() => standin.stop());
+  return standin;
+}
+
+async function login(standin: DiscordStandin, extra: { shards?: number; shardCount?: number } = {}): Promise<Client> {
+  const client = new Client({ intents, ...standin.clientOptions(), ...extra });
+  cleanups.push(() => client.destroy());
+  const ready = once(client, Events.ClientReady);
+  await client.login(standin.token);
+  await ready;
+  return client;
+}
+
+/** Collects interactions of one command so the test decides when and how the bot answers. */
+function commandQueue(client: Client): () => Promise<ChatInputCommandInteraction> {
+  const pending: ChatInputCommandInteraction[] = [];
+  const waiters: ((i: ChatInputCommandInteraction) => void)[] = [];
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    const waiter = waiters.shift();
+    if (waiter) waiter(interaction);
+    else pending.push(interaction);
+  });
+  return () => {
+    const next = pending.shift();
+    return next ? Promise.resolve(next) : new Promise((resolve) => waiters.push(resolve));
+  };
+}
+
+describe('DiscordStandin with the real discord.js client', () => {
+  it('logs in, answers an interaction with a deferred reply, an attachment and an ephemeral follow-up, sees reactions, and resumes', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Riff Lab');
+    const channel = standin.createChannel(guild, 'studio');
+    const alice = standin.createUser('alice');
+    const bob = standin.createUser('bob');
+    standin.addMember(guild, alice);
+    standin.addMember(guild, bob);
+
+    const client = await login(standin);
+    expect(client.user?.id).toBe(standin.botUser.id);
+    expect(client.guilds.cache.get(guild.id)?.name).toBe('Riff Lab');
+    expect(client.channels.cache.get(channel.id)?.isTextBased()).toBe(true);
+    await client.application!.commands.set([riffCommand]);
+    const nextCommand = commandQueue(client);
+
+    const initBytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5]);
+    const handle = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'slow jazz' }, {
+      attachments: { init: { filename: 'init.png', bytes: initBytes, contentType: 'image/png' } },
+    });
+    expect(handle.delivered).toBe(1);
+    const interaction = await nextCommand();
+    expect(interaction.options.getString('prompt')).toBe('slow jazz');
+    expect(interaction.user.id).toBe(alice.id);
+
+    await interaction.deferReply();
+    const init = interaction.options.getAttachment('init', true);
+    const fetched = Buffer.from(await (await fetch(init.url)).arrayBuffer());
+    expect(fetched.equals(initBytes)).toBe(true);
+    const clip = Buffer.from(fetched.reverse());
+    await interaction.editReply({ content: 'Here is your riff', files: [{ attachment: clip, name: 'riff.mp3' }] });
+    await interaction.followUp({ content: 'Only you can see this', flags: MessageFlags.Ephemeral });
+
+    const history = handle.originalHistory();
+    expect(history.map((v) => v.loading)).toEqual([true, false]);
+    expect(history[1].content).toBe('Here is your riff');
+    expect(history[1].attachments.map((a) => a.filename)).toEqual(['riff.mp3']);
+    expect(history[1].attachments[0].bytes.equals(clip)).toBe(true);
+    const served = Buffer.from(await (await fetch(history[1].attachments[0].url)).arrayBuffer());
+    expect(served.equals(clip)).toBe(true);
+    expect(handle.record.acknowledgement!.latencyMs).toBeLessThan(3000);
+
+    const [followUp] = handle.followUps();
+    expect(followUp.message.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(alice.timeline().some((e) => e.messageId === followUp.message.id)).toBe(true);
+    expect(bob.timeline().some((e) => e.messageId === followUp.message.id)).toBe(false);
+    expect(bob.timeline().some((e) => e.messageId === handle.original()!.message.id)).toBe(true);
+
+    const reaction = once(client, Events.MessageReactionAdd);
+    alice.react(handle.original()!, '🎵');
+    const [added, user] = await reaction;
+    expect(added.emoji.name).toBe('🎵');
+    expect(added.message.id).toBe(handle.original()!.message.id);
+    expect(user.id).toBe(alice.id);
+
+    // Drop the socket; a message sent while the bot is away must be replayed on RESUME.
+    const session = standin.sessions()[0];
+    const resumed = once(client, Events.ShardResume);
+    const seen = new Promise<string>((resolve) => client.on(Events.MessageCreate, (m) => m.author.id === alice.id && resolve(m.content)));
+    standin.dropSocket(0);
+    await standin.waitFor(() => session.connection === null, 2000, 'the socket to close');
+    alice.sendMessage(channel, 'sent while you were away');
+    await resumed;
+    expect(await seen).toBe('sent while you were away');
+    expect(session.resumes).toBe(1);
+    expect(standin.gateway.identifyCount).toBe(1);
+    expect(standin.gateway.received.some((p) => p.op === 6 && p.path === '/gateway-resume')).toBe(true);
+  });
+
+  it('refuses a late acknowledgement with 10062 and a second one with 40060', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Slow Guild');
+    const channel = standin.createChannel(guild, 'general');
+    const alice = standin.createUser('alice');
+    standin.addMember(guild, alice);
+    const client = await login(standin);
+    await client.application!.commands.set([riffCommand]);
+    const nextCommand = commandQueue(client);
+
+    const late = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'late' });
+    const lateInteraction = await nextCommand();
+    await sleep(3100);
+    const error = await lateInteraction.reply('too late').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscordAPIError);
+    expect((error as DiscordAPIError).code).toBe(10062);
+    expect(late.record.acknowledgement).toBeUndefined();
+    expect(late.record.lateCallbacks).toHaveLength(1);
+    expect(late.record.lateCallbacks[0].lateByMs).toBeGreaterThan(0);
+
+    const twice = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'twice' });
+    const twiceInteraction = await nextCommand();
+    const route = Routes.interactionCallback(twiceInteraction.id, twiceInteraction.token);
+    await client.rest.post(route, { body: { type: 5 }, auth: false });
+    const second = await client.rest.post(route, { body: { type: 5 }, auth: false }).catch((e: unknown) => e);
+    expect((second as DiscordAPIError).code).toBe(40060);
+    expect(twice.record.duplicateCallbacks).toHaveLength(1);
+  });
+
+  it('routes guilds and interactions to the right one of two shards', async () => {
+    const standin = await startStandin({ recommendedShards: 2 });
+    const ids = new SnowflakeGenerator();
+    const now = Date.now();
+    const guildIds = [ids.next(now), ids.next(now + 1), ids.next(now + 2)];
+    const guilds = guildIds.map((id, n) => standin.createGuild(`Guild ${n}`, { id }));
+    const channels = guilds.map((g) => standin.createChannel(g, 'general'));
+    const alice = standin.createUser('alice');
+    for (const g of guilds) standin.addMember(g, alice);
+
+    const clients = [await login(standin, { shards: 0, shardCount: 2 }), await login(standin, { shards: 1, shardCount: 2 })];
+    for (const [shard, client] of clients.entries()) {
+      const expected = guildIds.filter((id) => shardOfGuild(id, 2) === shard).sort();
+      expect(expected.length).toBeGreaterThan(0);
+      expect([...client.guilds.cache.keys()].sort()).toEqual(expected);
+    }
+    await clients[0].application!.commands.set([riffCommand]);
+    const queues = clients.map(commandQueue);
+    const target = guilds.findIndex((g) => shardOfGuild(g.id, 2) === 1);
+    const handle = alice.runSlashCommand(guilds[target], channels[target], 'riff', { prompt: 'shard one' });
+    const received = await Promise.race([queues[0]().then(() => 0), queues[1]().then(() => 1)]);
+    expect(received).toBe(1);
+    expect(handle.delivered).toBe(1);
+  });
+
+  it('enforces content, size, token and rate limits', async () => {
+    const standin = await startStandin({ attachmentSizeLimit: 1024 });
+    const guild = standin.createGuild('Limits');
+    const channel = standin.createChannel(guild, 'general');
+    const client = await login(standin);
+    const textChannel = client.channels.cache.get(channel.id);
+    if (!textChannel?.isSendable()) throw new Error('channel not sendable');
+
+    const long = await textChannel.send('x'.repeat(2001)).catch((e: unknown) => e);
+    expect((long as DiscordAPIError).code).toBe(50035);
+    const big = await textChannel.send({ files: [{ attachment: Buffer.alloc(2048), name: 'big.bin' }] }).catch((e: unknown) => e);
+    expect((big as DiscordAPIError).code).toBe(40005);
+    const ok = await textChannel.send({ content: 'fine', files: [{ attachment: Buffer.alloc(100, 7), name: 'small.bin' }] });
+    expect(ok.attachments.first()?.size).toBe(100);
+
+    const unauthorised = await fetch(`${standin.apiUrl}/v10/users/@me`, { headers: { authorization: 'Bot wrong' } });
+    expect(unauthorised.status).toBe(401);
+
+    standin.setRateLimit('GET /channels/:channel_id', { limit: 1, windowMs: 2000 });
+    const headers = { authorization: `Bot ${standin.token}` };
+    const first = await fetch(`${standin.apiUrl}/v10/channels/${channel.id}`, { headers });
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
+    const limited = await fetch(`${standin.apiUrl}/v10/channels/${channel.id}`, { headers });
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { retry_after: number }).retry_after).toBeGreaterThan(0);
+  });
+});
