@@ -45,6 +45,8 @@ export interface JobsClientOptions {
   attempts?: number;
   backoffMs?: number;
   defaultModel?: string;
+  /** Connection errors while Redis is unreachable (the client keeps retrying); e.g. a logger's warn. */
+  onRedisError?: (err: Error) => void;
 }
 
 export interface QueuePlace {
@@ -66,7 +68,7 @@ export class JobsClient {
 
   constructor(private readonly opts: JobsClientOptions) {
     this.keys = makeKeys(opts.prefix);
-    this.redis = connect(opts.redisUrl);
+    this.redis = connect(opts.redisUrl, opts.onRedisError);
     this.store = new BinaryStore(this.redis, this.keys);
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.limiter = new Limiter(this.redis, this.keys, this.limits);
@@ -85,6 +87,7 @@ export class JobsClient {
     let q = this.queues.get(modelId);
     if (!q) {
       q = new Queue(this.keys.queueName(modelId), { connection: this.redis, prefix: this.keys.queuePrefix });
+      q.on('error', (err) => this.opts.onRedisError?.(err));
       this.queues.set(modelId, q);
     }
     return q;
@@ -94,9 +97,9 @@ export class JobsClient {
   queueEvents(modelId: string): Promise<QueueEvents> {
     let e = this.events.get(modelId);
     if (!e) {
-      const qe = new QueueEvents(this.keys.queueName(modelId), { connection: connect(this.opts.redisUrl), prefix: this.keys.queuePrefix });
+      const qe = new QueueEvents(this.keys.queueName(modelId), { connection: connect(this.opts.redisUrl, this.opts.onRedisError), prefix: this.keys.queuePrefix });
       qe.setMaxListeners(0);
-      qe.on('error', () => undefined); // reconnects on its own; errors surface through awaited calls
+      qe.on('error', (err) => this.opts.onRedisError?.(err)); // reconnects on its own
       e = qe.waitUntilReady().then(() => qe);
       this.events.set(modelId, e);
     }

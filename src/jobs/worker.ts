@@ -65,11 +65,12 @@ export class GenerationWorker {
   private constructor(private readonly opts: GenerationWorkerOptions) {
     this.workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.keys = makeKeys(opts.prefix);
-    this.redis = connect(opts.redisUrl);
-    this.subscriber = connect(opts.redisUrl);
+    this.log = opts.logger ?? createLogger('riffcord-worker', undefined, { workerId: this.workerId });
+    const onRedisError = (err: Error) => this.log.warn({ err: err.message }, 'redis connection error (reconnecting)');
+    this.redis = connect(opts.redisUrl, onRedisError);
+    this.subscriber = connect(opts.redisUrl, onRedisError);
     this.store = new BinaryStore(this.redis, this.keys);
     this.limiter = new Limiter(this.redis, this.keys, DEFAULT_LIMITS);
-    this.log = opts.logger ?? createLogger('riffcord-worker', undefined, { workerId: this.workerId });
     const concurrency = opts.concurrency ?? 1;
     this.heartbeat = new Heartbeat(
       this.redis,
@@ -141,7 +142,9 @@ export class GenerationWorker {
         void this.limiter.release(job.data.requester, job.id ?? '').catch(() => undefined);
       });
       this.workers.push(worker);
-      this.queues.push(new Queue(this.keys.queueName(modelId), { connection: this.redis, prefix: this.keys.queuePrefix }));
+      const queue = new Queue(this.keys.queueName(modelId), { connection: this.redis, prefix: this.keys.queuePrefix });
+      queue.on('error', (err) => this.log.warn({ err: err.message, modelId }, 'queue error'));
+      this.queues.push(queue);
     }
     await this.heartbeat.start();
     for (const w of this.workers) {

@@ -170,19 +170,21 @@ export class PrivateRedis {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], {
       stdio: 'ignore',
     });
-    const r = new Redis(this.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50, lazyConnect: true });
     const deadline = Date.now() + 10_000;
     for (;;) {
+      const r = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      r.on('error', () => undefined);
       try {
         await r.connect();
         await r.ping();
-        break;
+        r.disconnect();
+        return;
       } catch {
+        r.disconnect();
         if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
         await new Promise((s) => setTimeout(s, 100));
       }
     }
-    r.disconnect();
   }
   async stop(): Promise<void> {
     const p = this.proc;
