@@ -183,3 +183,19 @@ describe('job system', () => {
     expect(order.map((o) => o.id)).toEqual([radio.id, inter.id, batch.id]);
   });
 });
+
+describe('CLI through the queue', () => {
+  it('queueRiff writes the audio and PNG and reports the seed', async () => {
+    const { queueRiff } = await import('../src/cli/commands/queue-riff.ts');
+    const { readFileSync } = await import('node:fs');
+    const lines: string[] = [];
+    const r = await queueRiff({ redisUrl: SHARED_REDIS, prefix, request: request('cli riff', 91, { model: 'standin-a' }), format: 'wav', out: join(stateDir, 'cli-out'), userId: 'cli-test', say: (l) => lines.push(l) });
+    expect(r.audioPath).toBe(join(stateDir, 'cli-out.wav'));
+    expect(readFileSync(r.audioPath).subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect(readFileSync(r.pngPath).subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(r.seed).toBe(91);
+    await expect(
+      queueRiff({ redisUrl: SHARED_REDIS, prefix, request: request('cli riff', 91, { model: 'absent' }), format: 'wav', out: join(stateDir, 'x'), say: () => undefined }),
+    ).rejects.toThrow(/^no worker is serving model "absent"/);
+  });
+});
