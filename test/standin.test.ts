@@ -1,17 +1,24 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ActionRowBuilder,
   ApplicationCommandOptionType,
+  ButtonBuilder,
+  ButtonStyle,
   Client,
   DiscordAPIError,
   Events,
   GatewayIntentBits,
   MessageFlags,
+  ModalBuilder,
   Routes,
+  TextInputBuilder,
+  TextInputStyle,
 } from 'discord.js';
 import type { ChatInputApplicationCommandData, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordStandin, SnowflakeGenerator, shardOfGuild } from './standin/index.ts';
+import { RawGatewayClient } from './support/raw-gateway.ts';
 
 const intents = [
   GatewayIntentBits.Guilds,
@@ -213,5 +220,120 @@ describe('DiscordStandin with the real discord.js client', () => {
     const limited = await fetch(`${standin.apiUrl}/v10/channels/${channel.id}`, { headers });
     expect(limited.status).toBe(429);
     expect(((await limited.json()) as { retry_after: number }).retry_after).toBeGreaterThan(0);
+  });
+});
+
+describe('DiscordStandin components, modals and autocomplete', () => {
+  it('delivers button clicks, modal submits and autocomplete to discord.js and records the answers', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Buttons');
+    const channel = standin.createChannel(guild, 'general');
+    const alice = standin.createUser('alice');
+    standin.addMember(guild, alice);
+    const client = await login(standin);
+    await client.application!.commands.set([
+      { ...riffCommand, options: [{ name: 'prompt', description: 'What', type: ApplicationCommandOptionType.String, required: true, autocomplete: true }] },
+    ]);
+    client.on(Events.InteractionCreate, async (interaction) => {
+      if (interaction.isAutocomplete()) {
+        const typed = interaction.options.getFocused();
+        await interaction.respond([`${typed} jazz`, `${typed} techno`].map((name) => ({ name, value: name })));
+      } else if (interaction.isChatInputCommand()) {
+        const button = new ButtonBuilder().setCustomId('rate').setLabel('Rate').setStyle(ButtonStyle.Primary);
+        await interaction.reply({ content: 'Rate it', components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)] });
+      } else if (interaction.isButton()) {
+        const input = new TextInputBuilder().setCustomId('stars').setLabel('Stars').setStyle(TextInputStyle.Short);
+        await interaction.showModal(
+          new ModalBuilder().setCustomId('rating').setTitle('Rating').addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+        );
+      } else if (interaction.isModalSubmit() && interaction.isFromMessage()) {
+        await interaction.update({ content: `Rated ${interaction.fields.getTextInputValue('stars')}`, components: [] });
+      }
+    });
+
+    const typing = alice.autocomplete(guild, channel, 'riff', { prompt: 'smooth' }, 'prompt');
+    expect(await typing.waitForChoices()).toEqual([
+      { name: 'smooth jazz', value: 'smooth jazz' },
+      { name: 'smooth techno', value: 'smooth techno' },
+    ]);
+
+    const command = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'x' });
+    await command.waitForOriginal((v) => v.content === 'Rate it');
+    const click = alice.clickButton(command.original()!, 'rate');
+    const modal = await click.waitForModal();
+    expect(modal.custom_id).toBe('rating');
+    const submit = alice.submitModal(click, { stars: '5' }, 'rating');
+    await submit.waitForAck();
+    const versions = command.original()!.history.map((v) => v.content);
+    expect(versions).toEqual(['Rate it', 'Rated 5']);
+    expect(command.original()!.message.components).toEqual([]);
+    expect(() => alice.clickButton(command.original()!, 'rate')).toThrow(/no component with custom_id "rate"/);
+  });
+});
+
+describe('DiscordStandin gateway protocol (raw websocket)', () => {
+  it('speaks zlib-stream, answers heartbeats, sends READY and GUILD_CREATE, echoes voice state updates and replays on RESUME', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Raw');
+    const gatewayUrl = `${standin.baseUrl.replace('http', 'ws')}/gateway`;
+    const raw = await RawGatewayClient.connect(gatewayUrl, 'v=10&encoding=json&compress=zlib-stream');
+    const hello = await raw.next((p) => p.op === 10);
+    expect((hello.d as { heartbeat_interval: number }).heartbeat_interval).toBe(41_250);
+    raw.send(1, null);
+    await raw.next((p) => p.op === 11);
+    raw.send(2, { token: standin.token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildVoiceStates, properties: {}, shard: [0, 1] });
+    const ready = await raw.next((p) => p.t === 'READY');
+    const readyData = ready.d as { session_id: string; resume_gateway_url: string; shard: number[]; guilds: { id: string; unavailable: boolean }[] };
+    expect(ready.s).toBe(1);
+    expect(readyData.shard).toEqual([0, 1]);
+    expect(readyData.guilds).toEqual([{ id: guild.id, unavailable: true }]);
+    expect(readyData.resume_gateway_url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/gateway-resume$/);
+    const created = await raw.next((p) => p.t === 'GUILD_CREATE');
+    expect(created.s).toBe(2);
+    expect((created.d as { name: string }).name).toBe('Raw');
+
+    const voice = standin.createChannel(guild, 'Radio', 'voice');
+    raw.send(4, { guild_id: guild.id, channel_id: voice.id, self_mute: false, self_deaf: true });
+    const state = await raw.next((p) => p.t === 'VOICE_STATE_UPDATE');
+    expect(state.d).toMatchObject({ guild_id: guild.id, channel_id: voice.id, user_id: standin.botUser.id, self_deaf: true });
+
+    raw.close(4000);
+    await raw.closed();
+    standin.createChannel(guild, 'while-away');
+    const resumed = await RawGatewayClient.connect(readyData.resume_gateway_url);
+    await resumed.next((p) => p.op === 10);
+    resumed.send(6, { token: standin.token, session_id: readyData.session_id, seq: state.s });
+    const replayed = await resumed.next((p) => p.t === 'CHANNEL_CREATE');
+    expect((replayed.d as { name: string }).name).toBe('while-away');
+    const done = await resumed.next((p) => p.t === 'RESUMED');
+    expect(done.s).toBe(replayed.s! + 1);
+    resumed.close(1000);
+    await resumed.closed();
+
+    const again = await RawGatewayClient.connect(gatewayUrl);
+    await again.next((p) => p.op === 10);
+    again.send(6, { token: standin.token, session_id: readyData.session_id, seq: done.s });
+    const invalid = await again.next((p) => p.op === 9);
+    expect(invalid.d).toBe(false);
+    again.close();
+  });
+
+  it('closes with Discord close codes for a bad token, shard or privileged intent', async () => {
+    const standin = await startStandin({ allowedPrivilegedIntents: 0 });
+    const gatewayUrl = `${standin.baseUrl.replace('http', 'ws')}/gateway`;
+    const attempt = async (d: Record<string, unknown>) => {
+      const raw = await RawGatewayClient.connect(gatewayUrl);
+      await raw.next((p) => p.op === 10);
+      raw.send(2, { token: standin.token, intents: GatewayIntentBits.Guilds, properties: {}, ...d });
+      return raw.closed();
+    };
+    expect(await attempt({ token: 'not-the-token' })).toBe(4004);
+    expect(await attempt({ shard: [2, 2] })).toBe(4010);
+    expect(await attempt({ intents: GatewayIntentBits.MessageContent })).toBe(4014);
+    expect(await attempt({ intents: 1 << 30 })).toBe(4013);
+    const early = await RawGatewayClient.connect(gatewayUrl);
+    await early.next((p) => p.op === 10);
+    early.send(3, { status: 'online' });
+    expect(await early.closed()).toBe(4003);
   });
 });

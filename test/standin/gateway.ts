@@ -73,6 +73,7 @@ interface Connection {
   deflate: Deflate | null;
   sendChain: Promise<void>;
   session: GatewaySession | null;
+  closedByServer: boolean;
   lastHeartbeatAt: number;
   heartbeatTimer: NodeJS.Timeout;
 }
@@ -133,23 +134,24 @@ export class Gateway extends EventEmitter {
       deflate: compress === 'zlib-stream' ? createDeflate({ flush: zlibConstants.Z_SYNC_FLUSH }) : null,
       sendChain: Promise.resolve(),
       session: null,
+      closedByServer: false,
       lastHeartbeatAt: Date.now(),
       heartbeatTimer: setInterval(() => this.checkHeartbeat(connection), this.options.heartbeatIntervalMs),
     };
     this.connections.add(connection);
-    socket.on('close', () => this.onClose(connection));
+    socket.on('close', (code) => this.onClose(connection, code));
     socket.on('error', () => undefined);
     if (url.searchParams.get('v') !== '10') {
-      socket.close(GatewayCloseCodes.InvalidAPIVersion, 'Invalid API version: only v=10 is served.');
+      this.closeConnection(connection, GatewayCloseCodes.InvalidAPIVersion, 'Invalid API version: only v=10 is served.');
       return;
     }
     const encoding = url.searchParams.get('encoding') ?? 'json';
     if (encoding !== 'json') {
-      socket.close(GatewayCloseCodes.DecodeError, `Unsupported encoding ${encoding}: this gateway speaks json only.`);
+      this.closeConnection(connection, GatewayCloseCodes.DecodeError, `Unsupported encoding ${encoding}: this gateway speaks json only.`);
       return;
     }
     if (compress !== null && compress !== 'zlib-stream') {
-      socket.close(GatewayCloseCodes.DecodeError, `Unsupported compress=${compress}: use zlib-stream or none.`);
+      this.closeConnection(connection, GatewayCloseCodes.DecodeError, `Unsupported compress=${compress}: use zlib-stream or none.`);
       return;
     }
     socket.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
@@ -159,11 +161,18 @@ export class Gateway extends EventEmitter {
   private checkHeartbeat(connection: Connection): void {
     // A client that stops heartbeating is a zombie; Discord drops it and the session stays resumable.
     if (Date.now() - connection.lastHeartbeatAt > this.options.heartbeatIntervalMs * 2)
-      connection.socket.close(GatewayCloseCodes.SessionTimedOut, 'No heartbeat received in time.');
+      this.closeConnection(connection, GatewayCloseCodes.SessionTimedOut, 'No heartbeat received in time.');
   }
 
-  private onClose(connection: Connection): void {
+  private closeConnection(connection: Connection, code: number, reason: string): void {
+    connection.closedByServer = true;
+    connection.socket.close(code, reason);
+  }
+
+  private onClose(connection: Connection, code: number): void {
     clearInterval(connection.heartbeatTimer);
+    // A client closing with 1000/1001 ends its session (Discord's rule); other codes keep it resumable.
+    if (connection.session && !connection.closedByServer && (code === 1000 || code === 1001)) connection.session.invalidated = true;
     connection.deflate?.close();
     this.connections.delete(connection);
     if (connection.session?.connection === connection) connection.session.connection = null;
@@ -205,7 +214,7 @@ export class Gateway extends EventEmitter {
       if (isBinary) throw new Error('binary frames are not accepted');
       payload = JSON.parse(data.toString()) as { op?: unknown; d?: unknown };
     } catch {
-      connection.socket.close(GatewayCloseCodes.DecodeError, 'Payload is not valid JSON text.');
+      this.closeConnection(connection, GatewayCloseCodes.DecodeError, 'Payload is not valid JSON text.');
       return;
     }
     const op = typeof payload.op === 'number' ? payload.op : -1;
@@ -224,7 +233,7 @@ export class Gateway extends EventEmitter {
         return;
     }
     if (!connection.session) {
-      connection.socket.close(GatewayCloseCodes.NotAuthenticated, 'Sent a payload before IDENTIFY or RESUME.');
+      this.closeConnection(connection, GatewayCloseCodes.NotAuthenticated, 'Sent a payload before IDENTIFY or RESUME.');
       return;
     }
     switch (op) {
@@ -236,12 +245,12 @@ export class Gateway extends EventEmitter {
         this.emit('voiceStateUpdate', payload.d, connection.session);
         return;
       default:
-        connection.socket.close(GatewayCloseCodes.UnknownOpcode, `Unknown opcode ${String(payload.op)}.`);
+        this.closeConnection(connection, GatewayCloseCodes.UnknownOpcode, `Unknown opcode ${String(payload.op)}.`);
     }
   }
 
   private identify(connection: Connection, d: Record<string, unknown>): void {
-    const close = (code: number, reason: string) => connection.socket.close(code, reason);
+    const close = (code: number, reason: string) => this.closeConnection(connection, code, reason);
     if (connection.session) return close(GatewayCloseCodes.AlreadyAuthenticated, 'Already identified on this connection.');
     if (!d || d.token !== this.options.token) return close(GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
     const intents = d.intents;
@@ -296,7 +305,7 @@ export class Gateway extends EventEmitter {
   }
 
   private resume(connection: Connection, d: Record<string, unknown>): void {
-    if (connection.session) return connection.socket.close(GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated on this connection.');
+    if (connection.session) return this.closeConnection(connection, GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated on this connection.');
     const session = typeof d?.session_id === 'string' ? this.sessions.get(d.session_id) : undefined;
     const seq = typeof d?.seq === 'number' ? d.seq : 0;
     const oldest = session?.buffer[0]?.s ?? 1;
@@ -304,11 +313,11 @@ export class Gateway extends EventEmitter {
       this.send(connection, { op: GatewayOpcodes.InvalidSession, d: false });
       return;
     }
-    if (seq > session.seq) return connection.socket.close(GatewayCloseCodes.InvalidSeq, 'Invalid seq: ahead of the session.');
+    if (seq > session.seq) return this.closeConnection(connection, GatewayCloseCodes.InvalidSeq, 'Invalid seq: ahead of the session.');
     if (session.connection && session.connection !== connection) {
       const old = session.connection;
       old.session = null;
-      old.socket.close(GatewayCloseCodes.SessionTimedOut, 'Session resumed elsewhere.');
+      this.closeConnection(old, GatewayCloseCodes.SessionTimedOut, 'Session resumed elsewhere.');
     }
     session.connection = connection;
     session.resumes += 1;
@@ -381,7 +390,7 @@ export class Gateway extends EventEmitter {
     const connection = this.requireSession(shardId).connection;
     if (!connection) throw new Error(`Shard ${shardId} has no open socket to drop.`);
     if (code === undefined) connection.socket.terminate();
-    else connection.socket.close(code, 'Closed by the test.');
+    else this.closeConnection(connection, code, 'Closed by the test.');
   }
 
   /** Sends INVALID_SESSION; with resumable false the session can no longer be resumed. */
