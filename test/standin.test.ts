@@ -168,6 +168,14 @@ describe('DiscordStandin with the real discord.js client', () => {
     const second = await client.rest.post(route, { body: { type: 5 }, auth: false }).catch((e: unknown) => e);
     expect((second as DiscordAPIError).code).toBe(40060);
     expect(twice.record.duplicateCallbacks).toHaveLength(1);
+
+    // As on Discord, the first follow-up after a deferred reply fills in the "thinking" message.
+    const webhook = Routes.webhook(client.application!.id, twiceInteraction.token);
+    const filled = (await client.rest.post(webhook, { body: { content: 'first' }, auth: false })) as { id: string };
+    expect(filled.id).toBe(twice.original()!.message.id);
+    expect(twice.originalHistory().map((v) => [v.loading, v.content])).toEqual([[true, ''], [false, 'first']]);
+    const second2 = (await client.rest.post(webhook, { body: { content: 'second' }, auth: false })) as { id: string };
+    expect(twice.followUps().map((m) => m.message.id)).toEqual([second2.id]);
   });
 
   it('routes guilds and interactions to the right one of two shards', async () => {
@@ -234,13 +242,20 @@ describe('DiscordStandin components, modals and autocomplete', () => {
     await client.application!.commands.set([
       { ...riffCommand, options: [{ name: 'prompt', description: 'What', type: ApplicationCommandOptionType.String, required: true, autocomplete: true }] },
     ]);
+    const replyIds: string[] = [];
     client.on(Events.InteractionCreate, async (interaction) => {
       if (interaction.isAutocomplete()) {
         const typed = interaction.options.getFocused();
         await interaction.respond([`${typed} jazz`, `${typed} techno`].map((name) => ({ name, value: name })));
       } else if (interaction.isChatInputCommand()) {
         const button = new ButtonBuilder().setCustomId('rate').setLabel('Rate').setStyle(ButtonStyle.Primary);
-        await interaction.reply({ content: 'Rate it', components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)] });
+        const response = await interaction.reply({
+          content: 'Rate it',
+          components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
+          files: [{ attachment: Buffer.from('cover art'), name: 'cover.txt' }],
+          withResponse: true,
+        });
+        replyIds.push(response.resource?.message?.id ?? 'none');
       } else if (interaction.isButton()) {
         const input = new TextInputBuilder().setCustomId('stars').setLabel('Stars').setStyle(TextInputStyle.Short);
         await interaction.showModal(
@@ -258,7 +273,10 @@ describe('DiscordStandin components, modals and autocomplete', () => {
     ]);
 
     const command = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'x' });
-    await command.waitForOriginal((v) => v.content === 'Rate it');
+    const first = await command.waitForOriginal((v) => v.content === 'Rate it');
+    expect(first.attachments.map((a) => a.bytes.toString())).toEqual(['cover art']);
+    await standin.waitFor(() => replyIds.length === 1, 2000, 'the reply to return');
+    expect(replyIds).toEqual([command.original()!.message.id]);
     const click = alice.clickButton(command.original()!, 'rate');
     const modal = await click.waitForModal();
     expect(modal.custom_id).toBe('rating');
