@@ -228,6 +228,16 @@ describe('DiscordStandin with the real discord.js client', () => {
     const limited = await fetch(`${standin.apiUrl}/v10/channels/${channel.id}`, { headers });
     expect(limited.status).toBe(429);
     expect(((await limited.json()) as { retry_after: number }).retry_after).toBeGreaterThan(0);
+
+    // discord.js does not know the bucket is spent: it gets a 429, waits retry_after and succeeds.
+    standin.setRateLimit('GET /guilds/:guild_id/channels', { limit: 1, windowMs: 800 });
+    await fetch(`${standin.apiUrl}/v10/guilds/${guild.id}/channels`, { headers });
+    const rateLimited = once(client.rest, 'rateLimited');
+    const fetchedChannels = await client.guilds.cache.get(guild.id)!.channels.fetch();
+    expect(fetchedChannels.has(channel.id)).toBe(true);
+    await rateLimited;
+    const statuses = standin.requests.filter((r) => r.route === 'GET /guilds/:guild_id/channels').map((r) => r.status);
+    expect(statuses).toEqual([200, 429, 200]);
   });
 });
 
@@ -334,6 +344,17 @@ describe('DiscordStandin gateway protocol (raw websocket)', () => {
     const invalid = await again.next((p) => p.op === 9);
     expect(invalid.d).toBe(false);
     again.close();
+  });
+
+  it('compresses each payload after an IDENTIFY with compress: true', async () => {
+    const standin = await startStandin();
+    standin.createGuild('Packed');
+    const raw = await RawGatewayClient.connect(`${standin.baseUrl.replace('http', 'ws')}/gateway`);
+    await raw.next((p) => p.op === 10);
+    raw.send(2, { token: standin.token, intents: GatewayIntentBits.Guilds, properties: {}, compress: true });
+    await raw.next((p) => p.t === 'GUILD_CREATE');
+    expect(raw.binaryFrames).toBeGreaterThanOrEqual(2);
+    raw.close();
   });
 
   it('closes with Discord close codes for a bad token, shard or privileged intent', async () => {

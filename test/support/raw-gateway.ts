@@ -1,4 +1,4 @@
-import { constants as zlibConstants, createInflate } from 'node:zlib';
+import { constants as zlibConstants, createInflate, inflateSync } from 'node:zlib';
 import type { Inflate } from 'node:zlib';
 import { WebSocket } from 'ws';
 
@@ -13,6 +13,7 @@ export interface GatewayPayload {
 export class RawGatewayClient {
   readonly received: GatewayPayload[] = [];
   closeCode: number | null = null;
+  binaryFrames = 0;
   private readonly socket: WebSocket;
   private readonly inflate: Inflate | null;
   private decodeChain = Promise.resolve();
@@ -23,8 +24,10 @@ export class RawGatewayClient {
     this.socket = new WebSocket(url);
     this.socket.on('message', (data: Buffer, isBinary) => {
       if (!isBinary) return this.push(JSON.parse(data.toString()) as GatewayPayload);
+      this.binaryFrames += 1;
       const inflate = this.inflate;
-      if (!inflate) throw new Error('Got a binary frame without compression.');
+      // Without zlib-stream, binary frames are whole zlib messages (IDENTIFY with compress: true).
+      if (!inflate) return this.push(JSON.parse(inflateSync(data).toString()) as GatewayPayload);
       this.decodeChain = this.decodeChain.then(
         () =>
           new Promise<void>((resolve) => {
