@@ -201,6 +201,14 @@ describe('DiscordStandin with the real discord.js client', () => {
     const received = await Promise.race([queues[0]().then(() => 0), queues[1]().then(() => 1)]);
     expect(received).toBe(1);
     expect(handle.delivered).toBe(1);
+
+    // Members: op 8 REQUEST_GUILD_MEMBERS answered with a chunk on the right shard, and REST.
+    const shardGuild = clients[1].guilds.cache.get(guilds[target].id)!;
+    const viaGateway = await shardGuild.members.fetch({ user: [alice.id], time: 3000 });
+    expect([...viaGateway.keys()]).toEqual([alice.id]);
+    expect(standin.gateway.received.some((p) => p.op === 8)).toBe(true);
+    const viaRest = await shardGuild.members.fetch({ user: standin.botUser.id, force: true });
+    expect(viaRest.user.bot).toBe(true);
   });
 
   it('enforces content, size, token and rate limits', async () => {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { constants as zlibConstants, createDeflate, deflateSync } from 'node:zlib';
 import type { Deflate } from 'node:zlib';
 import { GatewayCloseCodes, GatewayIntentBits, GatewayOpcodes } from 'discord-api-types/v10';
-import type { APIUser, ApplicationFlags, GatewayReadyDispatchData } from 'discord-api-types/v10';
+import type { APIGuildMember, APIUser, ApplicationFlags, GatewayReadyDispatchData } from 'discord-api-types/v10';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
 import { shardOfGuild } from './snowflake.ts';
@@ -44,6 +44,7 @@ export interface GatewayOptions {
   /** Guild ids the bot is in, in creation order. */
   guildIds: () => string[];
   guildCreatePayload: (guildId: string) => unknown;
+  guildMembers: (guildId: string) => APIGuildMember[] | undefined;
   /** Dispatches kept per session for RESUME. */
   replayBufferSize?: number;
 }
@@ -238,8 +239,10 @@ export class Gateway extends EventEmitter {
     }
     switch (op) {
       case GatewayOpcodes.PresenceUpdate:
-      case GatewayOpcodes.RequestGuildMembers:
       case GatewayOpcodes.RequestSoundboardSounds:
+        return;
+      case GatewayOpcodes.RequestGuildMembers:
+        this.sendMemberChunk(connection.session, payload.d as Record<string, unknown>);
         return;
       case GatewayOpcodes.VoiceStateUpdate:
         this.emit('voiceStateUpdate', payload.d, connection.session);
@@ -327,6 +330,25 @@ export class Gateway extends EventEmitter {
     }
     this.push(session, 'RESUMED', {});
     this.emit('resumed', session);
+  }
+
+  /** Answers op 8 with one GUILD_MEMBERS_CHUNK (by user_ids, or by username prefix with a limit). */
+  private sendMemberChunk(session: GatewaySession, d: Record<string, unknown>): void {
+    const guildId = String(d?.guild_id);
+    const members = this.options.guildMembers(guildId);
+    if (!members || !this.onShard(session, guildId)) return;
+    const query = typeof d.query === 'string' ? d.query.toLowerCase() : '';
+    const limit = typeof d.limit === 'number' && d.limit > 0 ? d.limit : Infinity;
+    const wanted = d.user_ids === undefined ? null : new Set([d.user_ids].flat().map(String));
+    if (wanted === null && query === '' && !(session.intents & GatewayIntentBits.GuildMembers))
+      return this.closeConnection(session.connection!, GatewayCloseCodes.DisallowedIntents, 'Requesting all members needs the GuildMembers intent.');
+    const found = wanted
+      ? members.filter((m) => wanted.has(m.user.id))
+      : members.filter((m) => m.user.username.toLowerCase().startsWith(query)).slice(0, limit);
+    const chunk: Record<string, unknown> = { guild_id: guildId, members: found, chunk_index: 0, chunk_count: 1 };
+    if (wanted) chunk.not_found = [...wanted].filter((id) => !found.some((m) => m.user.id === id));
+    if (d.nonce !== undefined) chunk.nonce = d.nonce;
+    this.push(session, 'GUILD_MEMBERS_CHUNK', chunk);
   }
 
   private onShard(session: GatewaySession, guildId: string | null): boolean {

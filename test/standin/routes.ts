@@ -264,6 +264,15 @@ export function registerRoutes(rest: RestServer, deps: RouteDeps): void {
     })
     .route('GET', '/guilds/:guild_id/channels', 'bot', ({ params }) => json([...state.guild(params.guild_id).channels.values()]))
     .route('GET', '/guilds/:guild_id/roles', 'bot', ({ params }) => json(state.guild(params.guild_id).guild.roles))
+    .route('GET', '/guilds/:guild_id/members', 'bot', ({ params, url }) => {
+      const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 1)));
+      const after = BigInt(url.searchParams.get('after') ?? 0);
+      const members = [...state.guild(params.guild_id).members.values()]
+        .filter((m) => BigInt(m.user.id) > after)
+        .sort((a, b) => (BigInt(a.user.id) < BigInt(b.user.id) ? -1 : 1))
+        .slice(0, limit);
+      return json(members);
+    })
     .route('GET', '/guilds/:guild_id/members/:user_id', 'bot', ({ params }) => {
       const member = state.guild(params.guild_id).members.get(params.user_id);
       if (!member) throw unknownMember();

@@ -66,6 +66,10 @@ export class DiscordStandin {
       allowedPrivilegedIntents: this.options.allowedPrivilegedIntents,
       guildIds: () => [...this.state.guilds.keys()],
       guildCreatePayload: (id) => this.state.guildCreatePayload(id),
+      guildMembers: (id) => {
+        const record = this.state.guilds.get(id);
+        return record ? [...record.members.values()] : undefined;
+      },
     });
     for (const event of ['ready', 'resumed', 'close', 'payload']) this.gateway.on(event, () => this.state.changed(`gateway:${event}`));
     this.gateway.on('voiceStateUpdate', (d: Record<string, unknown>) => this.onBotVoiceState(d));
