@@ -58,6 +58,7 @@ class EvenRealFft implements RealFft {
     const m = n / 2;
     this.m = m;
     this.numBins = m + 1;
+    // Largest radices first measured a few percent faster than radix 4 first for 8820 points.
     this.cfft = createComplexFft(m);
     this.hwr = new Float64Array(m);
     this.hwi = new Float64Array(m);
@@ -73,8 +74,8 @@ class EvenRealFft implements RealFft {
   }
 
   forward(input: Float64Array, re: Float64Array, im: Float64Array): void {
-    const { m, zr, zi, fr, fi, hwr, hwi } = this;
-    checkLength('input', input, this.n);
+    const { m, n, zr, zi, fr, fi, hwr, hwi } = this;
+    checkLength('input', input, n);
     checkLength('re', re, m + 1);
     checkLength('im', im, m + 1);
     for (let j = 0; j < m; j++) {
@@ -121,7 +122,7 @@ class EvenRealFft implements RealFft {
       const wr = hwr[k], wi = hwi[k];
       const tr = dr * wr + di * wi;
       const ti = di * wr - dr * wi;
-      // F[k] = s + i t * 2 ; F[l] = conj s + i * (t' ) where t' = conj(t)·(-1)·(-1) = conj t... see tests.
+      // F[k] = s + 2i t; for l = m - k the sum becomes conj s and the product conj t.
       fr[k] = (0.5 * sr - ti) * s2;
       fi[k] = (0.5 * si + tr) * s2;
       fr[l] = (0.5 * sr + ti) * s2;

@@ -27,6 +27,10 @@ export interface ComplexFft {
     inputPrefix: number,
     outputPrefix: number,
   ): void;
+  /** Forward DFT of z[j] = x[2j] + i x[2j + 1], with x read only below len (zero beyond). */
+  forwardPackedReal(x: Float64Array, len: number, outRe: Float64Array, outIm: Float64Array): void;
+  /** Unscaled inverse DFT z, written as x[2j] = Re z[j], x[2j + 1] = Im z[j] for indices below len. */
+  inversePackedReal(inRe: Float64Array, inIm: Float64Array, x: Float64Array, len: number): void;
 }
 
 /** Radices for n: fours first (cheapest per point), then 2, 3, 5, 7, then any other primes. */
@@ -70,6 +74,12 @@ export class MixedRadixFft implements ComplexFft {
   private readonly xi: Float64Array;
   private readonly yr: Float64Array;
   private readonly yi: Float64Array;
+  /** Packing scratch for the real-input entry points. */
+  private readonly zr: Float64Array;
+  private readonly zi: Float64Array;
+  /** Output of the last run() that stopped before the final stage. */
+  private curR: Float64Array;
+  private curI: Float64Array;
   /** Generic-stage DFT tables per radix (cos/sin of 2 pi k / p) and its scratch. */
   private readonly genCos = new Map<number, Float64Array>();
   private readonly genSin = new Map<number, Float64Array>();
@@ -121,6 +131,10 @@ export class MixedRadixFft implements ComplexFft {
     }
     this.genR = new Float64Array(maxGeneric);
     this.genI = new Float64Array(maxGeneric);
+    this.curR = this.xr;
+    this.curI = this.xi;
+    this.zr = new Float64Array(n);
+    this.zi = new Float64Array(n);
   }
 
   forward(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
@@ -136,23 +150,69 @@ export class MixedRadixFft implements ComplexFft {
     outputPrefix: number,
   ): void {
     const s = this.radices.length;
+    let first = 0;
+    if (s >= 2 && inputPrefix <= this.n / this.radices[0]) {
+      // Each first-stage butterfly sees one non-zero input, so it only copies it p times.
+      broadcast(inRe, inIm, this.xr, this.xi, this.n, this.radices[0], inputPrefix);
+      first = 1;
+    }
+    const head = s >= 2 && s - 1 > first && outputPrefix <= this.n / this.radices[s - 1];
+    this.run(first === 0 ? inRe : this.xr, first === 0 ? inIm : this.xi, first, head ? s - 1 : s, outRe, outIm);
+    if (head) this.head(outRe, outIm, outputPrefix);
+  }
+
+  forwardPackedReal(x: Float64Array, len: number, outRe: Float64Array, outIm: Float64Array): void {
+    const s = this.radices.length;
+    const lz = (len + 1) >> 1;
+    if (s >= 2 && lz <= this.n / this.radices[0]) {
+      broadcastPacked(x, len, this.xr, this.xi, this.n, this.radices[0]);
+      this.run(this.xr, this.xi, 1, s, outRe, outIm);
+      return;
+    }
+    const zr = this.packR();
+    const zi = this.packI();
+    unpack(x, len, zr, zi, this.n);
+    this.run(zr, zi, 0, s, outRe, outIm);
+  }
+
+  inversePackedReal(inRe: Float64Array, inIm: Float64Array, x: Float64Array, len: number): void {
+    const s = this.radices.length;
+    const lz = (len + 1) >> 1;
+    // Forward DFT with re and im swapped on both sides is the unscaled inverse.
+    if (s >= 2 && lz <= this.n / this.radices[s - 1]) {
+      this.run(inIm, inRe, 0, s - 1, this.xr, this.xi);
+      const yr = this.packR();
+      const yi = this.packI();
+      this.head(yr, yi, lz);
+      pack(yi, yr, x, len);
+      return;
+    }
+    const yr = this.packR();
+    const yi = this.packI();
+    this.run(inIm, inRe, 0, s, yr, yi);
+    pack(yi, yr, x, len);
+  }
+
+  private packR(): Float64Array {
+    return this.zr;
+  }
+
+  private packI(): Float64Array {
+    return this.zi;
+  }
+
+  /** Last stage, r = 0 row only, from the buffers the previous run() left in curR/curI. */
+  private head(outRe: Float64Array, outIm: Float64Array, prefix: number): void {
+    const s = this.radices.length;
+    lastStageHead(this.curR, this.curI, outRe, outIm, this.n, this.radices[s - 1], this.twr, this.twi, this.offsets[s - 1], prefix);
+  }
+
+  /** Stages [first, stop); the final stage of the plan writes to out, others to scratch. */
+  private run(inRe: Float64Array, inIm: Float64Array, first: number, stop: number, outRe: Float64Array, outIm: Float64Array): void {
+    const s = this.radices.length;
     const n = this.n;
     let ar = inRe;
     let ai = inIm;
-    let first = 0;
-    let stop = s;
-    if (s >= 2) {
-      const p0 = this.radices[0];
-      if (inputPrefix <= n / p0) {
-        // Each first-stage butterfly sees one non-zero input, so it only copies it p0 times.
-        broadcast(ar, ai, this.xr, this.xi, n, p0, inputPrefix);
-        ar = this.xr;
-        ai = this.xi;
-        first = 1;
-      }
-      const pl = this.radices[s - 1];
-      if (outputPrefix <= n / pl && s - 1 > first) stop = s - 1;
-    }
     for (let i = first; i < stop; i++) {
       const last = i === s - 1;
       const br = last ? outRe : (i & 1) === 0 ? this.xr : this.yr;
@@ -182,9 +242,8 @@ export class MixedRadixFft implements ComplexFft {
       ar = br;
       ai = bi;
     }
-    if (stop < s) {
-      lastStageHead(ar, ai, outRe, outIm, n, this.radices[s - 1], this.twr, this.twi, this.offsets[s - 1], outputPrefix);
-    }
+    this.curR = ar;
+    this.curI = ai;
   }
 
   inverse(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
@@ -251,6 +310,56 @@ function broadcast(ar: Float64Array, ai: Float64Array, br: Float64Array, bi: Flo
   bi.fill(0, o, q * p);
 }
 
+/** broadcast() for z[j] = x[2j] + i x[2j + 1] read straight from the real samples x[0..len). */
+function broadcastPacked(x: Float64Array, len: number, br: Float64Array, bi: Float64Array, n: number, p: number): void {
+  const pairs = len >> 1;
+  let o = 0;
+  for (let j = 0; j < pairs; j++) {
+    const xr = x[2 * j];
+    const xi = x[2 * j + 1];
+    for (let r = 0; r < p; r++, o++) {
+      br[o] = xr;
+      bi[o] = xi;
+    }
+  }
+  if (len & 1) {
+    const xr = x[len - 1];
+    for (let r = 0; r < p; r++, o++) {
+      br[o] = xr;
+      bi[o] = 0;
+    }
+  }
+  br.fill(0, o, n);
+  bi.fill(0, o, n);
+}
+
+/** z[j] = x[2j] + i x[2j + 1] for samples below len, zero up to n. */
+function unpack(x: Float64Array, len: number, zr: Float64Array, zi: Float64Array, n: number): void {
+  const pairs = len >> 1;
+  for (let j = 0; j < pairs; j++) {
+    zr[j] = x[2 * j];
+    zi[j] = x[2 * j + 1];
+  }
+  let j = pairs;
+  if (len & 1) {
+    zr[j] = x[len - 1];
+    zi[j] = 0;
+    j++;
+  }
+  zr.fill(0, j, n);
+  zi.fill(0, j, n);
+}
+
+/** x[2j] = zr[j], x[2j + 1] = zi[j] for indices below len. */
+function pack(zr: Float64Array, zi: Float64Array, x: Float64Array, len: number): void {
+  const pairs = len >> 1;
+  for (let j = 0; j < pairs; j++) {
+    x[2 * j] = zr[j];
+    x[2 * j + 1] = zi[j];
+  }
+  if (len & 1) x[len - 1] = zr[pairs];
+}
+
 /** Last Stockham stage (ns = n / p) producing only outputs below `prefix` (<= n / p): the r = 0 row. */
 function lastStageHead(
   ar: Float64Array,
@@ -305,6 +414,8 @@ class BluesteinFft implements ComplexFft {
   private readonly ai: Float64Array;
   private readonly cr: Float64Array;
   private readonly ci: Float64Array;
+  private readonly zr: Float64Array;
+  private readonly zi: Float64Array;
 
   constructor(n: number) {
     this.n = n;
@@ -337,6 +448,8 @@ class BluesteinFft implements ComplexFft {
     this.ai = new Float64Array(m);
     this.cr = new Float64Array(m);
     this.ci = new Float64Array(m);
+    this.zr = new Float64Array(n);
+    this.zi = new Float64Array(n);
   }
 
   forward(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
@@ -371,6 +484,18 @@ class BluesteinFft implements ComplexFft {
 
   forwardPruned(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
     this.forward(inRe, inIm, outRe, outIm);
+  }
+
+  forwardPackedReal(x: Float64Array, len: number, outRe: Float64Array, outIm: Float64Array): void {
+    const { zr, zi } = this;
+    unpack(x, len, zr, zi, this.n);
+    this.forward(zr, zi, outRe, outIm);
+  }
+
+  inversePackedReal(inRe: Float64Array, inIm: Float64Array, x: Float64Array, len: number): void {
+    const { zr, zi } = this;
+    this.inverse(inRe, inIm, zr, zi);
+    pack(zr, zi, x, len);
   }
 }
 

@@ -63,8 +63,6 @@ class PackedFrameTransform implements FrameTransform {
   readonly supportLength: number;
   readonly maxBin: number;
   private readonly m: number;
-  /** Packed support length, ceil(supportLength / 2). */
-  private readonly lz: number;
   private readonly fwdFft: ComplexFft;
   private readonly invFft: ComplexFft;
   /** Forward split with the shift folded in: X[k] = F[k] P[k] + conj(F[m - k]) Q[k]. */
@@ -79,8 +77,6 @@ class PackedFrameTransform implements FrameTransform {
   private readonly bi: Float64Array;
   /** Sign of bin n / 2 after the shift, (-1)^supportStart. */
   private readonly nyquistSign: number;
-  private readonly zr: Float64Array;
-  private readonly zi: Float64Array;
   private readonly fr: Float64Array;
   private readonly fi: Float64Array;
 
@@ -92,7 +88,6 @@ class PackedFrameTransform implements FrameTransform {
     const n = o.n;
     const m = n / 2;
     this.m = m;
-    this.lz = Math.ceil(o.supportLength / 2);
     this.fwdFft = createComplexFft(m);
     this.invFft = createComplexFft(m, true);
     const kb = Math.min(o.maxBin, m - 1) + 1;
@@ -129,27 +124,16 @@ class PackedFrameTransform implements FrameTransform {
       this.bi[k] = (b0r * phi + b0i * phr) / n;
     }
     this.nyquistSign = s % 2 === 0 ? 1 : -1;
-    this.zr = new Float64Array(m);
-    this.zi = new Float64Array(m);
     this.fr = new Float64Array(m);
     this.fi = new Float64Array(m);
   }
 
   forward(segment: Float64Array, re: Float64Array, im: Float64Array): void {
-    const { m, lz, zr, zi, fr, fi, pr, pi, qr, qi, supportLength: len, maxBin } = this;
+    const { m, fr, fi, pr, pi, qr, qi, supportLength: len, maxBin } = this;
     checkLength('segment', segment, len);
     checkLength('re', re, maxBin + 1);
     checkLength('im', im, maxBin + 1);
-    const pairs = len >> 1;
-    for (let j = 0; j < pairs; j++) {
-      zr[j] = segment[2 * j];
-      zi[j] = segment[2 * j + 1];
-    }
-    if (len & 1) {
-      zr[pairs] = segment[len - 1];
-      zi[pairs] = 0;
-    }
-    this.fwdFft.forwardPruned(zr, zi, fr, fi, lz, m);
+    this.fwdFft.forwardPackedReal(segment, len, fr, fi);
     const kb = pr.length;
     re[0] = fr[0] + fi[0];
     im[0] = 0;
@@ -167,7 +151,7 @@ class PackedFrameTransform implements FrameTransform {
   }
 
   inverse(re: Float64Array, im: Float64Array, segment: Float64Array): void {
-    const { m, n, lz, zr, zi, fr, fi, ar, ai, br, bi, supportLength: len, maxBin } = this;
+    const { m, n, fr, fi, ar, ai, br, bi, supportLength: len, maxBin } = this;
     checkLength('re', re, maxBin + 1);
     checkLength('im', im, maxBin + 1);
     checkLength('segment', segment, len);
@@ -188,14 +172,7 @@ class PackedFrameTransform implements FrameTransform {
       fr[l] += xr * br[k] + xi * bi[k];
       fi[l] += xr * bi[k] - xi * br[k];
     }
-    // Unscaled inverse via the re/im swap; only the first lz packed outputs are needed.
-    this.invFft.forwardPruned(fi, fr, zi, zr, m, lz);
-    const pairs = len >> 1;
-    for (let j = 0; j < pairs; j++) {
-      segment[2 * j] = zr[j];
-      segment[2 * j + 1] = zi[j];
-    }
-    if (len & 1) segment[len - 1] = zr[pairs];
+    this.invFft.inversePackedReal(fr, fi, segment, len);
   }
 }
 
