@@ -1,0 +1,146 @@
+/** `riffcord riff`: one generation (text-to-image, or img2img with --init/--mask) to PNG + WAV. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { encodeAudio } from '../../pipeline/audio/encode.ts';
+import { GenerationAbortedError, InvalidRequestError, ModelLoadError } from '../../pipeline/diffusion/errors.ts';
+import type { DiffusionGenerator, ToAudio } from '../../pipeline/diffusion/generator.ts';
+import { MAX_GUIDANCE, MAX_STEPS } from '../../pipeline/diffusion/request.ts';
+import { SCHEDULER_NAMES, type SchedulerName } from '../../pipeline/diffusion/schedulers/types.ts';
+import type { GenerateOptions, ImageRef } from '../../pipeline/generation.ts';
+import { loadGenerator } from '../../pipeline/load-generator.ts';
+import { imageFileToAudio, mixToMono } from '../../pipeline/spectrogram/index.ts';
+import { CliError } from '../errors.ts';
+import { progressBar, writeFileAtomic } from '../io.ts';
+import { numberOption } from '../options.ts';
+
+/** The image -> audio step the generator ends with: the spectrogram engine's reconstruction. */
+export const spectrogramToAudio: ToAudio = async (png) => {
+  const res = await imageFileToAudio(png);
+  return { audio: res.channels.length === 1 ? res.channels[0] : mixToMono(res.channels), sampleRate: res.sampleRate };
+};
+
+export async function openGenerator(model: string | undefined): Promise<DiffusionGenerator> {
+  try {
+    return await loadGenerator(model, { toAudio: spectrogramToAudio, log: (m) => console.error(`riffcord: notice: ${m}`) });
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** An --init/--mask value: an existing image file, else a seed image id. */
+export function imageRef(value: string | undefined, flag: string): ImageRef | undefined {
+  if (value === undefined) return undefined;
+  if (existsSync(value) && statSync(value).isFile()) return { bytes: new Uint8Array(readFileSync(value)) };
+  if (/[\\/]/.test(value) || /\.(png|jpe?g)$/i.test(value) && !/^[\w.-]+$/.test(value)) {
+    throw new CliError(`${flag} "${value}": no such image file; give an existing PNG/JPEG path or a seed image id (e.g. og_beat)`);
+  }
+  return { seedImageId: value };
+}
+
+export function schedulerOption(raw: string): SchedulerName {
+  if (!(SCHEDULER_NAMES as readonly string[]).includes(raw)) {
+    throw new InvalidArgumentError(`unknown scheduler "${raw}"; choose one of ${SCHEDULER_NAMES.join(', ')}`);
+  }
+  return raw as SchedulerName;
+}
+
+/** Runs a generator call, turning request errors into one-line CLI errors and Ctrl-C into cancellation. */
+export async function withCancel<T>(job: (options: GenerateOptions) => Promise<T>, label: string): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  const bar = progressBar(label);
+  try {
+    return await job({
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.stage === 'denoising') bar.update(e.step, e.totalSteps);
+      },
+    });
+  } catch (e) {
+    if (e instanceof InvalidRequestError || e instanceof GenerationAbortedError) throw new CliError(e.message);
+    throw e;
+  } finally {
+    bar.done();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const stepsOption = numberOption('--steps', { integer: true, min: 1, max: MAX_STEPS });
+export const guidanceOption = numberOption('--guidance', { min: 0, max: MAX_GUIDANCE });
+export const denoisingOption = (flag: string) => numberOption(flag, { min: Number.MIN_VALUE, max: 1 });
+export const seedOption = (flag: string) => numberOption(flag, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+
+interface RiffOptions {
+  negative?: string;
+  seed: number;
+  steps?: number;
+  guidance?: number;
+  scheduler?: SchedulerName;
+  init?: string;
+  denoising?: number;
+  mask?: string;
+  model?: string;
+  out: string;
+  name?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('riff')
+    .description('generate a spectrogram clip from a prompt and write it as PNG + WAV')
+    .argument('<prompt>', 'what the music should be, e.g. "funky bass, (jazz sax:1.3)"')
+    .option('--negative <prompt>', 'what to steer away from')
+    .option('--seed <n>', 'noise seed (same seed, same result)', seedOption('--seed'), 0)
+    .option('--steps <n>', `denoising steps (1-${MAX_STEPS}; default from the model)`, stepsOption)
+    .option('--guidance <g>', 'classifier-free guidance scale (default from the model, 7 for Riffusion)', guidanceOption)
+    .option('--scheduler <name>', `sampler: ${SCHEDULER_NAMES.join(', ')}`, schedulerOption)
+    .option('--init <image|seed-id>', 'start from this image file or seed image id (img2img)')
+    .option('--denoising <d>', 'with --init: how much to repaint, in (0, 1] (default from the model)', denoisingOption('--denoising'))
+    .option('--mask <image|id>', 'with --init: white is repainted, black kept')
+    .option('--model <id|dir>', 'model id or folder (default: RIFFCORD_MODEL or riffcord-small)')
+    .option('--name <base>', 'output file base name (default riff-<seed>)')
+    .requiredOption('--out <dir>', 'output folder')
+    .action(async (prompt: string, opts: RiffOptions) => {
+      const gen = await openGenerator(opts.model);
+      try {
+        const d = gen.model.manifest.defaults;
+        const init = imageRef(opts.init, '--init');
+        const mask = imageRef(opts.mask, '--mask');
+        const result = await withCancel(
+          (o) =>
+            gen.generate(
+              {
+                start: {
+                  prompt,
+                  ...(opts.negative !== undefined ? { negativePrompt: opts.negative } : {}),
+                  seed: opts.seed,
+                  guidance: opts.guidance ?? d.guidance,
+                  denoising: opts.denoising ?? d.denoising,
+                },
+                ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+                ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+                ...(init ? { init } : {}),
+                ...(mask ? { mask } : {}),
+              },
+              o,
+            ),
+          'denoising',
+        );
+        const base = join(opts.out, opts.name ?? `riff-${opts.seed}`);
+        await writeFileAtomic(`${base}.png`, result.png);
+        await writeFileAtomic(`${base}.wav`, await encodeAudio(result.audio, result.sampleRate, 'wav'));
+        const { init: _i, mask: _m, ...echo } = result.request;
+        await writeFileAtomic(`${base}.json`, JSON.stringify({ request: echo, timings: result.timings }, null, 2) + '\n');
+        const t = result.timings;
+        console.log(
+          `${base}.png, ${base}.wav: ${result.model}, ${result.request.steps} steps ${result.request.scheduler}, ` +
+            `text ${t.textEncodingMs.toFixed(0)} ms, denoise ${t.denoisingMs.toFixed(0)} ms, decode ${t.decodingMs.toFixed(0)} ms, audio ${t.audioMs.toFixed(0)} ms`,
+        );
+      } finally {
+        await gen.close();
+      }
+    });
+}
