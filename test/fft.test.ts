@@ -173,6 +173,38 @@ describe('createFrameTransform', () => {
     });
   }
 
+  it('agrees with the full real FFT for every small frame geometry (n 2..40)', () => {
+    let worst = 0;
+    for (let n = 2; n <= 40; n++) {
+      const full = createRealFft(n);
+      for (let supportStart = 0; supportStart < n; supportStart += 3) {
+        for (let supportLength = 1; supportStart + supportLength <= n; supportLength += 2) {
+          for (const maxBin of new Set([0, 1, Math.floor(n / 4), Math.floor(n / 2)])) {
+            const frame = createFrameTransform({ n, supportStart, supportLength, maxBin });
+            const seg = randomArray(supportLength, n * 1000 + supportStart * 10 + supportLength);
+            const padded = new Float64Array(n);
+            padded.set(seg, supportStart);
+            const re = new Float64Array(full.numBins);
+            const im = new Float64Array(full.numBins);
+            full.forward(padded, re, im);
+            const pr = new Float64Array(maxBin + 1);
+            const pi = new Float64Array(maxBin + 1);
+            frame.forward(seg, pr, pi);
+            worst = Math.max(worst, maxAbsDiff(pr, re, maxBin + 1), maxAbsDiff(pi, im, maxBin + 1));
+            re.fill(0, maxBin + 1);
+            im.fill(0, maxBin + 1);
+            const y = new Float64Array(n);
+            full.inverse(re, im, y);
+            const out = new Float64Array(supportLength);
+            frame.inverse(pr, pi, out);
+            worst = Math.max(worst, maxAbsDiff(out, y.subarray(supportStart), supportLength));
+          }
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-13);
+  });
+
   it('round-trips a segment whose spectrum fits below maxBin', () => {
     const n = 17640;
     const frame = createFrameTransform({ n, supportStart: 6615, supportLength: 4410, maxBin: 8820 });
