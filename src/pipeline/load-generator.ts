@@ -27,7 +27,11 @@ export function modelSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] 
   return dirs;
 }
 
-export function resolveModelDir(modelIdOrDir?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveModelDir(
+  modelIdOrDir?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  searched: string[] = modelSearchDirs(env),
+): string {
   const wanted = modelIdOrDir ?? env.RIFFCORD_MODEL ?? DEFAULT_MODEL_ID;
   if (wanted.includes('/') || wanted.includes('\\') || wanted.startsWith('.')) {
     const dir = resolve(wanted);
@@ -39,7 +43,6 @@ export function resolveModelDir(modelIdOrDir?: string, env: NodeJS.ProcessEnv = 
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(wanted)) {
     throw new ModelLoadError(`model id "${wanted}" is not valid; ids are letters, digits, ".", "_" and "-"`);
   }
-  const searched = modelSearchDirs(env);
   for (const base of searched) {
     const dir = join(base, wanted);
     if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
