@@ -14,28 +14,34 @@ const MAX_BIN = 4001;
 const BATCHES = Number(process.argv[2] ?? 31);
 const TARGET_BATCH_MS = 20;
 
-/** Median microseconds per call: batches sized to ~20 ms after a warm-up. */
-function measure(fn: () => void): number {
+/** Calls per batch so one batch takes about TARGET_BATCH_MS, after a warm-up. */
+function calibrate(fn: () => void): number {
   for (let i = 0; i < 200; i++) fn();
   let per = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < per; i++) fn();
     const dt = performance.now() - t0;
-    if (dt >= TARGET_BATCH_MS / 4) {
-      per = Math.max(1, Math.round((per * TARGET_BATCH_MS) / dt));
-      break;
-    }
+    if (dt >= TARGET_BATCH_MS / 4) return Math.max(1, Math.round((per * TARGET_BATCH_MS) / dt));
     per *= 2;
   }
-  const samples: number[] = [];
+}
+
+/**
+ * Median microseconds per call for each case. Cases take turns batch by batch, so load from other
+ * processes on a shared machine hits all of them alike and the ratios stay meaningful.
+ */
+function measureAll(cases: Array<() => void>): number[] {
+  const per = cases.map(calibrate);
+  const samples = cases.map(() => [] as number[]);
   for (let b = 0; b < BATCHES; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < per; i++) fn();
-    samples.push(((performance.now() - t0) * 1000) / per);
+    cases.forEach((fn, c) => {
+      const t0 = performance.now();
+      for (let i = 0; i < per[c]; i++) fn();
+      samples[c].push(((performance.now() - t0) * 1000) / per[c]);
+    });
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+  return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]);
 }
 
 function random(n: number): Float64Array {
@@ -86,29 +92,29 @@ const jsSpec = fftjs.createComplexArray();
 fftjs.realTransform(jsSpec, jsIn);
 fftjs.completeSpectrum(jsSpec);
 
-const rows: Array<[string, number]> = [];
-const kissFwd = measure(() => kiss._kiss_fftr(kFwd, kTime, kFreq));
-const kissInv = measure(() => kiss._kiss_fftri(kInv, kFreq, kTime));
-rows.push(['kissfft-wasm real 17640 forward (f32)', kissFwd]);
-rows.push(['kissfft-wasm real 17640 inverse (f32)', kissInv]);
-rows.push([`fft.js real ${P2} forward`, measure(() => fftjs.realTransform(jsOut, jsIn))]);
-rows.push([`fft.js complex ${P2} inverse`, measure(() => fftjs.inverseTransform(jsOut, jsSpec))]);
-const ourFwd = measure(() => real.forward(x, re, im));
-const ourInv = measure(() => real.inverse(re, im, y));
-rows.push(['riffcord real 17640 forward', ourFwd]);
-rows.push(['riffcord real 17640 inverse', ourInv]);
-const prFwd = measure(() => frame.forward(seg, pre, pim));
-const prInv = measure(() => frame.inverse(pre, pim, segOut));
-const prPair = measure(() => {
-  frame.forward(seg, pre, pim);
-  frame.inverse(pre, pim, segOut);
-});
-rows.push([`riffcord frame forward (${SUPPORT}@${SUPPORT_START}, bins 0..${MAX_BIN})`, prFwd]);
-rows.push(['riffcord frame inverse', prInv]);
-rows.push(['riffcord frame forward + inverse pair', prPair]);
+const cases: Array<[string, () => void]> = [
+  ['kissfft-wasm real 17640 forward (f32)', () => kiss._kiss_fftr(kFwd, kTime, kFreq)],
+  ['kissfft-wasm real 17640 inverse (f32)', () => kiss._kiss_fftri(kInv, kFreq, kTime)],
+  [`fft.js real ${P2} forward`, () => fftjs.realTransform(jsOut, jsIn)],
+  [`fft.js complex ${P2} inverse`, () => fftjs.inverseTransform(jsOut, jsSpec)],
+  ['riffcord real 17640 forward', () => real.forward(x, re, im)],
+  ['riffcord real 17640 inverse', () => real.inverse(re, im, y)],
+  [`riffcord frame forward (${SUPPORT}@${SUPPORT_START}, bins 0..${MAX_BIN})`, () => frame.forward(seg, pre, pim)],
+  ['riffcord frame inverse', () => frame.inverse(pre, pim, segOut)],
+  [
+    'riffcord frame forward + inverse pair',
+    () => {
+      frame.forward(seg, pre, pim);
+      frame.inverse(pre, pim, segOut);
+    },
+  ],
+];
+const medians = measureAll(cases.map(([, fn]) => fn));
+const rows: Array<[string, number]> = cases.map(([name], i) => [name, medians[i]]);
+const [kissFwd, kissInv, , , ourFwd, ourInv, , , prPair] = medians;
 
 const kissPair = kissFwd + kissInv;
-console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${BATCHES} batches of ~${TARGET_BATCH_MS} ms, median`);
+console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${BATCHES} interleaved batches of ~${TARGET_BATCH_MS} ms per case, median`);
 console.log('transform'.padEnd(58), 'us/call'.padStart(9), 'vs kissfft'.padStart(11));
 for (const [name, us] of rows) {
   const base = name.includes('pair') ? kissPair : name.includes('inverse') ? kissInv : kissFwd;
