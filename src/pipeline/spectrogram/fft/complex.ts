@@ -63,7 +63,7 @@ function cis(num: number, den: number): [number, number] {
   return [Math.cos(a), Math.sin(a)];
 }
 
-export class MixedRadixFft implements ComplexFft {
+class MixedRadixFft implements ComplexFft {
   readonly n: number;
   private readonly radices: Int32Array;
   private readonly strides: Int32Array;
