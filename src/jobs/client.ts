@@ -88,6 +88,7 @@ export class JobsClient {
     if (!q) {
       q = new Queue(this.keys.queueName(modelId), { connection: this.redis, prefix: this.keys.queuePrefix });
       q.on('error', (err) => this.opts.onRedisError?.(err));
+      q.setMaxListeners(0); // each pending waitUntilFinished listens for 'closing': one per job awaited, released when it ends
       this.queues.set(modelId, q);
     }
     return q;

@@ -55,15 +55,20 @@ export interface WorkerChildEnv {
   concurrency?: number;
   stateDir?: string;
   extra?: Record<string, string>;
+  /** Script to run instead of the stand-in worker (e.g. src/jobs/worker-main.ts for the real model). */
+  entry?: string;
+  readyTimeoutMs?: number;
 }
 
 /** Starts test/support/jobs-worker-child.ts (the real worker entry with the stand-in injected) and waits until it is ready. */
 export async function startWorkerChild(o: WorkerChildEnv): Promise<WorkerChild> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/jobs-worker-child.ts')], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, o.entry ?? 'test/support/jobs-worker-child.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...(process.env.RIFFCORD_MODELS_DIR ? { RIFFCORD_MODELS_DIR: process.env.RIFFCORD_MODELS_DIR } : {}),
+      ...(process.env.RIFFCORD_FFMPEG ? { RIFFCORD_FFMPEG: process.env.RIFFCORD_FFMPEG } : {}),
       REDIS_URL: o.redisUrl,
       REDIS_PREFIX: o.prefix,
       RIFFCORD_MODELS: o.models,
@@ -134,7 +139,7 @@ export async function startWorkerChild(o: WorkerChildEnv): Promise<WorkerChild> 
       });
     },
   };
-  await child.waitForLog((l) => l.msg === 'worker ready', 60_000);
+  await child.waitForLog((l) => l.msg === 'worker ready', o.readyTimeoutMs ?? 60_000);
   return child;
 }
 
