@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../src/pipeline/generation.ts';
 import type { DiffusionGenerator } from '../src/pipeline/diffusion/generator.ts';
 import { resolveSeedImage } from '../src/pipeline/diffusion/seed-images.ts';
-import { runtimeOptionsFromEnv } from '../src/pipeline/diffusion/session.ts';
+import { cudaProviderInstalled, runtimeOptionsFromEnv } from '../src/pipeline/diffusion/session.ts';
 import { verifyModel } from '../src/pipeline/diffusion/verify.ts';
 import { loadGenerator, resolveModelDir } from '../src/pipeline/load-generator.ts';
 
@@ -74,6 +74,12 @@ describe('bad model folders', () => {
     expect(() => resolveModelDir(undefined, {}, [tmp])).toThrow(/default model "riffcord-small" is not installed yet/);
     expect(() => resolveModelDir('../etc', {}, [tmp])).toThrow(/model folder .* does not exist/);
     expect(resolveModelDir(undefined, { RIFFCORD_MODELS_DIR: FIXTURES, RIFFCORD_MODEL: 'tiny-sd' })).toBe(join(FIXTURES, 'tiny-sd'));
+  });
+
+  it.skipIf(cudaProviderInstalled())('asking for CUDA without its provider names the install step', async () => {
+    await expect(loadGenerator(join(FIXTURES, 'tiny-sd'), { ...opts, runtime: { executionProvider: 'cuda' } })).rejects.toThrow(
+      /no CUDA provider installed; see models\/README\.md \("GPU"\)/,
+    );
   });
 
   it('bad runtime settings are refused', () => {
