@@ -34,15 +34,21 @@ export function weightedIds(model: SdModel, prompt: string): WeightedIds {
   return { ids: packed.ids, weights: w, contentTokens: ids.length };
 }
 
-/** Embeds several prompts, batching the text encoder calls when the model allows. */
+/**
+ * Embeds prompts one text-encoder call each: a prompt's embedding then never depends on which
+ * other prompts share the request (batched kernels may round differently), so an interpolation
+ * at alpha 0 or 1 reproduces its endpoint bit for bit.
+ */
 export async function embedPrompts(model: SdModel, prompts: string[]): Promise<PromptEmbedding[]> {
-  const rows = prompts.map((p) => weightedIds(model, p));
-  const raw = await model.encodeTokens(rows.map((r) => r.ids));
   const room = model.manifest.maxTokens - 2;
-  return rows.map((r, i) => {
-    const embedding = applyWeights(raw[i], r.weights);
-    return r.contentTokens > room ? { embedding, truncatedFrom: r.contentTokens } : { embedding };
-  });
+  const out: PromptEmbedding[] = [];
+  for (const p of prompts) {
+    const r = weightedIds(model, p);
+    const [raw] = await model.encodeTokens([r.ids]);
+    const embedding = applyWeights(raw, r.weights);
+    out.push(r.contentTokens > room ? { embedding, truncatedFrom: r.contentTokens } : { embedding });
+  }
+  return out;
 }
 
 /** Multiplies token vectors by their weights and restores the original mean. */
