@@ -166,3 +166,17 @@ describe('every scheduler runs on the engine', () => {
     expect(notes).toEqual([expect.stringMatching(new RegExp(`has ${count} tokens; only the first 75 are used`))]);
   });
 });
+
+describe('model sharing', () => {
+  it('two generators on one folder share the loaded model until both close', async () => {
+    const a = await loadGenerator(join(FIXTURES, 'tiny-sd'), { toAudio: fakeAudio, log: quiet, runtime: { intraOpNumThreads: 1 } });
+    const b = await loadGenerator(join(FIXTURES, 'tiny-sd'), { toAudio: fakeAudio, log: quiet, runtime: { intraOpNumThreads: 1 } });
+    expect(b.model).toBe(a.model);
+    await a.close();
+    await expect(b.generateImage(req({ steps: 2 }))).resolves.toHaveProperty('png');
+    await b.close();
+    const c = await loadGenerator(join(FIXTURES, 'tiny-sd'), { toAudio: fakeAudio, log: quiet, runtime: { intraOpNumThreads: 1 } });
+    expect(c.model).not.toBe(a.model);
+    await c.close();
+  });
+});

@@ -73,9 +73,36 @@ export function listModelDirs(env: NodeJS.ProcessEnv = process.env): Array<{ id:
   return out;
 }
 
+/** Loaded models by folder and runtime settings: each model's sessions exist once per process. */
+const loaded = new Map<string, { model: Promise<SdModel>; users: number }>();
+
 export async function loadGenerator(modelIdOrDir: string | undefined, options: LoadGeneratorOptions): Promise<DiffusionGenerator> {
   const env = options.env ?? process.env;
   const dir = resolveModelDir(modelIdOrDir, env);
-  const model = await SdModel.load(dir, runtimeOptionsFromEnv(env, options.runtime ?? {}));
-  return new DiffusionGenerator(model, options);
+  const runtime = runtimeOptionsFromEnv(env, options.runtime ?? {});
+  const key = `${dir}\0${runtime.executionProvider}\0${runtime.intraOpNumThreads}`;
+  let entry = loaded.get(key);
+  if (!entry) {
+    entry = { model: SdModel.load(dir, runtime), users: 0 };
+    loaded.set(key, entry);
+  }
+  entry.users++;
+  let model: SdModel;
+  try {
+    model = await entry.model;
+  } catch (e) {
+    if (loaded.get(key) === entry) loaded.delete(key);
+    throw e;
+  }
+  const held = entry;
+  let released = false;
+  return new DiffusionGenerator(model, options, async () => {
+    if (released) return;
+    released = true;
+    held.users--;
+    if (held.users === 0) {
+      if (loaded.get(key) === held) loaded.delete(key);
+      await model.close();
+    }
+  });
 }

@@ -53,9 +53,14 @@ export class DiffusionGenerator implements Generator {
   private closed = false;
   private readonly log: (message: string) => void;
 
+  /**
+   * `release` replaces closing the model on close(), for callers that share one loaded model
+   * between several generators (loadGenerator does).
+   */
   constructor(
     readonly model: SdModel,
     private readonly options: DiffusionGeneratorOptions,
+    private readonly release: () => Promise<void> = () => model.close(),
   ) {
     this.log = options.log ?? ((m) => process.stderr.write(`riffcord: ${m}\n`));
   }
@@ -197,7 +202,7 @@ export class DiffusionGenerator implements Generator {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    await this.model.close();
+    await this.release();
   }
 }
 
