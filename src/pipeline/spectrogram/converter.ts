@@ -4,7 +4,8 @@
  * 16-bit integer units, so samples are scaled by 32768 on the way in and back on the way out.
  */
 import { DEFAULT_LOUDNESS, normalizeLoudness, peak, type LoudnessTarget } from '../audio/loudness.ts';
-import { griffinLim, type GriffinLimOptions } from './griffin-lim.ts';
+import { DEFAULT_GLA_ITERATIONS, griffinLim, mulberry32, type GriffinLimOptions } from './griffin-lim.ts';
+import { pghiPhase } from './pghi.ts';
 import type { MelSpectrogram } from './image.ts';
 import { melToLinear } from './inverse-mel.ts';
 import { validateParams, type SpectrogramParams } from './params.ts';
@@ -40,6 +41,10 @@ export interface MelToAudioOptions extends GriffinLimOptions {
   /** NNLS refinement steps of the inverse mel. */
   inverseMelIterations?: number;
   normalization?: Normalization;
+  /** Iteration from which magnitudes follow the image's mel (default: a quarter of the way in); -1 never. */
+  followMelFrom?: number;
+  /** Initial phase: phase gradient heap integration (default) or random. */
+  initialPhaseMethod?: 'pghi' | 'random';
 }
 
 export interface MelToAudioTimings {
@@ -64,7 +69,17 @@ export async function melToAudio(
     const mags = melToLinear(channel, mel.frames, plan.fb, plan.maxBin, { iterations: opts.inverseMelIterations });
     timings.inverseMelMs += performance.now() - t;
     t = performance.now();
-    const signal = await griffinLim(mags, mel.frames, params, opts);
+    const iterations = opts.iterations ?? DEFAULT_GLA_ITERATIONS;
+    const from = opts.followMelFrom ?? -1;
+    const initialPhase =
+      (opts.initialPhaseMethod ?? 'pghi') === 'pghi'
+        ? pghiPhase(mags, mel.frames, { nFft: plan.sizes.nFft, hop: plan.sizes.hopLength, windowLength: plan.sizes.winLength, bins: plan.maxBin + 1 }, mulberry32(opts.seed ?? 0))
+        : undefined;
+    const signal = await griffinLim(mags, mel.frames, params, {
+      ...opts,
+      initialPhase,
+      melTarget: from >= 0 && from < iterations ? { mel: channel, fromIteration: from } : undefined,
+    });
     timings.griffinLimMs += performance.now() - t;
     const out = new Float32Array(signal.length);
     for (let i = 0; i < signal.length; i++) out[i] = signal[i] / INT16_SCALE;

@@ -3,6 +3,7 @@
  * frames. The same class runs on the main thread and in a worker, each owning half the frames;
  * the owner of the whole signal sums the slices' overlap-add buffers between iterations.
  */
+import { applyMel, applyMelTranspose } from './mel.ts';
 import { frameSupportStart, reflectIndex, type StftPlan } from './stft.ts';
 
 export class GlaSlice {
@@ -17,6 +18,9 @@ export class GlaSlice {
   private readonly im: Float64Array;
   private readonly seg: Float64Array;
   private hasPrevious = false;
+  /** Target mel per frame (frame-major), set when magnitudes should follow the mel, not a fixed estimate. */
+  private melTarget: Float32Array | undefined;
+  private melWork: { mag: Float64Array; mel: Float64Array; ratio: Float64Array; gain: Float64Array; norm: Float64Array } | undefined;
 
   constructor(
     private readonly plan: StftPlan,
@@ -45,6 +49,45 @@ export class GlaSlice {
       this.tIm[i] = Math.sin(phase[i]);
     }
     this.hasPrevious = false;
+  }
+
+  /**
+   * From now on, re-derive the target magnitudes each iteration from the consistent spectrum:
+   * each bin is scaled by the (filter-weighted) ratio of the target mel to the spectrum's mel.
+   * This projects onto "has the image's mel" rather than onto one guessed linear spectrum.
+   */
+  followMel(melTarget: Float32Array): void {
+    const fb = this.plan.fb;
+    this.melTarget = melTarget;
+    const norm = new Float64Array(fb.numBins);
+    applyMelTranspose(fb, new Float64Array(fb.numMels).fill(1), norm);
+    this.melWork = {
+      mag: new Float64Array(fb.numBins),
+      mel: new Float64Array(fb.numMels),
+      ratio: new Float64Array(fb.numMels),
+      gain: new Float64Array(fb.numBins),
+      norm,
+    };
+  }
+
+  private updateMagnitudes(t: number): void {
+    const w = this.melWork!;
+    const fb = this.plan.fb;
+    const base = (t - this.t0) * this.bins;
+    const melBase = (t - this.t0) * fb.numMels;
+    const top = Math.min(this.bins, fb.usedBins);
+    for (let k = 0; k < top; k++) w.mag[k] = Math.sqrt(this.cRe[base + k] ** 2 + this.cIm[base + k] ** 2);
+    applyMel(fb, w.mag, w.mel);
+    for (let m = 0; m < fb.numMels; m++) {
+      const target = this.melTarget![melBase + m];
+      w.ratio[m] = w.mel[m] > 1e-12 ? target / w.mel[m] : 0;
+    }
+    applyMelTranspose(fb, w.ratio, w.gain);
+    for (let k = 0; k < top; k++) {
+      const g = w.norm[k] > 0 ? w.gain[k] / w.norm[k] : 0;
+      // Bins the spectrum left empty keep the estimate's magnitude instead of staying at zero.
+      this.mags[base + k] = w.mag[k] > 1e-12 ? w.mag[k] * g : this.mags[base + k];
+    }
   }
 
   /** Magnitude projection then inverse transform, overlap-added (window applied) into `ola`. */
@@ -97,6 +140,7 @@ export class GlaSlice {
         cRe[i] = cr;
         cIm[i] = ci;
       }
+      if (this.melTarget) this.updateMagnitudes(t);
     }
     this.hasPrevious = true;
   }

@@ -22,8 +22,10 @@ export type GlaWorkerMessage =
       phase: SharedArrayBuffer;
       signal: SharedArrayBuffer;
       ola: SharedArrayBuffer;
+      /** Frame-major target mel of this slice's frames, when magnitudes follow the mel. */
+      melTarget?: SharedArrayBuffer;
     }
-  | { type: 'step' }
+  | { type: 'step'; followMel: boolean }
   | { type: 'end' };
 
 export interface GriffinLimOptions {
@@ -37,6 +39,11 @@ export interface GriffinLimOptions {
   /** 1 or 2; defaults to RIFFCORD_AUDIO_THREADS or min(2, cores). */
   threads?: number;
   onIteration?: (done: number, total: number) => void;
+  /**
+   * The image's mel (row-major [mel][frame]) and the iteration from which the magnitudes follow
+   * it instead of the fixed inverse-mel estimate (see GlaSlice.followMel).
+   */
+  melTarget?: { mel: Float64Array; fromIteration: number };
 }
 
 export const DEFAULT_GLA_ITERATIONS = 32;
@@ -75,6 +82,12 @@ class WorkerHandle {
       this.pending = undefined;
       pool = undefined;
     });
+  }
+
+  /** Keeps the process alive only while a conversion is using the worker. */
+  hold(held: boolean): void {
+    if (held) this.worker.ref();
+    else this.worker.unref();
   }
 
   send(msg: GlaWorkerMessage): Promise<void> {
@@ -125,7 +138,15 @@ export async function griffinLim(
   const signalBuf = shared(signalLength * 8);
   const signal = new Float64Array(signalBuf);
   const ola0 = new Float64Array(signalLength);
-  const main = new GlaSlice(plan, 0, split, mags.subarray(0, split * bins), signalLength, momentum);
+  const nMels = plan.fb.numMels;
+  const melFrames = (t0: number, t1: number, into: Float32Array) => {
+    const mel = opts.melTarget!.mel;
+    for (let t = t0; t < t1; t++) for (let m = 0; m < nMels; m++) into[(t - t0) * nMels + m] = mel[m * frames + t];
+    return into;
+  };
+  // Slices may rewrite their magnitudes, so each gets its own copy.
+  const main = new GlaSlice(plan, 0, split, mags.slice(0, split * bins), signalLength, momentum);
+  const mainMel = opts.melTarget ? melFrames(0, split, new Float32Array(split * nMels)) : undefined;
   main.setPhase(phase.subarray(0, split * bins));
 
   let worker: WorkerHandle | undefined;
@@ -135,15 +156,21 @@ export async function griffinLim(
     if (threads === 2) {
       worker = pool!;
       worker.busy = true;
+      worker.hold(true);
       const olaBuf = shared(signalLength * 8);
       ola1 = new Float64Array(olaBuf);
       const magBuf = shared((frames - split) * bins * 4);
       new Float32Array(magBuf).set(mags.subarray(split * bins, frames * bins));
       const phaseBuf = shared((frames - split) * bins * 4);
       new Float32Array(phaseBuf).set(phase.subarray(split * bins, frames * bins));
+      let melBuf: SharedArrayBuffer | undefined;
+      if (opts.melTarget) {
+        melBuf = shared((frames - split) * nMels * 4);
+        melFrames(split, frames, new Float32Array(melBuf));
+      }
       remote = worker.send({
         type: 'init', params, maxBin: plan.maxBin, t0: split, t1: frames, signalLength, momentum,
-        mags: magBuf, phase: phaseBuf, signal: signalBuf, ola: olaBuf,
+        mags: magBuf, phase: phaseBuf, signal: signalBuf, ola: olaBuf, melTarget: melBuf,
       });
     }
     main.synthesize(ola0);
@@ -155,7 +182,9 @@ export async function griffinLim(
     };
     for (let it = 0; it < iterations; it++) {
       combine();
-      remote = worker?.send({ type: 'step' });
+      const followMel = opts.melTarget !== undefined && it === opts.melTarget.fromIteration;
+      if (followMel) main.followMel(mainMel!);
+      remote = worker?.send({ type: 'step', followMel });
       main.analyze(signal);
       main.synthesize(ola0);
       await remote;
@@ -167,6 +196,7 @@ export async function griffinLim(
     if (worker) {
       await worker.send({ type: 'end' }).catch(() => {});
       worker.busy = false;
+      worker.hold(false);
     }
   }
 }

@@ -3,7 +3,7 @@
  * pixel = trunc(255 - 255 * (mel / max) ^ power); row 0 is the highest mel bin; mono is R=G=B,
  * stereo puts left in G and right in B with R = 0.
  */
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { decodeExif, encodeExif, ExifFormatError } from './exif.ts';
 import { getJpegExif, getPngExif, setJpegExif, setPngExif, sniffFormat } from './container.ts';
 import { RIFFUSION_DEFAULTS, validateParams, type SpectrogramParams } from './params.ts';
@@ -140,7 +140,7 @@ export async function decodeImageFile(bytes: Uint8Array, overrides: Partial<Spec
   const params = validateParams({ ...RIFFUSION_DEFAULTS, ...stored, ...overrides });
 
   let data: Buffer;
-  let info: sharp.OutputInfo;
+  let info: OutputInfo;
   try {
     ({ data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
   } catch (err) {

@@ -19,7 +19,8 @@ export async function audioFileToImage(input: Uint8Array | string, opts: AudioTo
   const params = withDefaults(opts.params);
   const audio = await decodeAudio(input, {
     sampleRate: params.sampleRate,
-    channels: params.stereo ? 2 : 1,
+    // Two channels always: mono is then the plain average of left and right, as Riffusion mixes.
+    channels: 2,
     startSeconds: opts.startSeconds,
     durationSeconds: opts.durationSeconds,
   });
