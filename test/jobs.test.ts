@@ -199,3 +199,29 @@ describe('CLI through the queue', () => {
     ).rejects.toThrow(/^no worker is serving model "absent"/);
   });
 });
+
+describe('job images', () => {
+  it('extend: the continuation image starts with the end of the previous clip', async () => {
+    const { continuationImage } = await import('../src/jobs/images.ts');
+    const w = 16;
+    const h = 4;
+    const px = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px[y * w + x] = x * 10;
+    const png = await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+    const out = await sharp(await continuationImage(png, 0.25)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(out.info.width).toBe(w);
+    expect([...out.data.subarray(0, 4)]).toEqual([120, 130, 140, 150]); // the last quarter moved to the left edge
+  });
+
+  it('morph animation can be a GIF whose frames scroll with the audio', async () => {
+    const { scrollingSpectrogram } = await import('../src/jobs/images.ts');
+    const noise = Buffer.alloc(64 * 64 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const png = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+    const gif = await scrollingSpectrogram([png, png, png], { format: 'gif', durationSeconds: 2, fps: 8 });
+    const m = await sharp(gif, { animated: true }).metadata();
+    expect(m.format).toBe('gif');
+    expect(m.pages).toBe(16); // 2 s at 8 frames per second
+    expect(m.delay?.reduce((a, b) => a + b, 0)).toBe(2000);
+  });
+});

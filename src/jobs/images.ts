@@ -47,7 +47,7 @@ export interface AnimationOptions {
 
 /**
  * Joins the clips' spectrograms into one strip and renders a window that scrolls along it in
- * time with the audio: frame k shows the strip around time k/fps, with a play-head line.
+ * time with the audio: frame k shows the strip around time k/fps, with a red play-head line.
  */
 export async function scrollingSpectrogram(pngs: Uint8Array[], opts: AnimationOptions): Promise<Uint8Array> {
   if (pngs.length === 0) throw new JobInputError('there are no clips to animate');
@@ -77,7 +77,7 @@ export async function scrollingSpectrogram(pngs: Uint8Array[], opts: AnimationOp
   const frames = Math.max(2, Math.round(opts.durationSeconds * fps));
   const images: Buffer[] = [];
   for (let k = 0; k < frames; k++) {
-    const head = Math.round((k / (frames - 1)) * (stripWidth - 1));
+    const head = Math.min(stripWidth - 1, Math.round((k / frames) * stripWidth));
     const left = Math.min(Math.max(0, head - (frameWidth >> 1)), stripWidth - frameWidth);
     const frame = Buffer.alloc(frameWidth * height * channels);
     for (let y = 0; y < height; y++) strip.copy(frame, y * frameWidth * channels, (y * stripWidth + left) * channels, (y * stripWidth + left + frameWidth) * channels);
@@ -90,11 +90,15 @@ export async function scrollingSpectrogram(pngs: Uint8Array[], opts: AnimationOp
     }
     images.push(await sharp(frame, { raw: { width: frameWidth, height, channels } }).png().toBuffer());
   }
-  const delay = Math.round(1000 / fps);
+  // Frame k starts at k/frames of the duration; delays are rounded cumulatively (GIF counts in
+  // 10 ms units) so the animation's length equals the audio's.
+  const unit = opts.format === 'gif' ? 10 : 1;
+  const at = (k: number) => Math.round((k / frames) * opts.durationSeconds * 1000 / unit) * unit;
+  const delay = images.map((_, k) => at(k + 1) - at(k));
   const anim = sharp(images, { join: { animated: true } });
   const out =
     opts.format === 'gif'
-      ? await anim.gif({ delay: images.map(() => delay), loop: 0 }).toBuffer()
-      : await anim.webp({ delay: images.map(() => delay), loop: 0, quality: 70 }).toBuffer();
+      ? await anim.gif({ delay, loop: 0 }).toBuffer()
+      : await anim.webp({ delay, loop: 0, quality: 70 }).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
