@@ -82,6 +82,12 @@ class WorkerHandle {
       this.pending = undefined;
       pool = undefined;
     });
+    // A worker that dies without an 'error' (e.g. killed) must not leave a conversion waiting forever.
+    this.worker.on('exit', (code) => {
+      this.pending?.reject(new Error(`audio worker exited (code ${code})`));
+      this.pending = undefined;
+      if (pool === this) pool = undefined;
+    });
   }
 
   /** Keeps the process alive only while a conversion is using the worker. */
