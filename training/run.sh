@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds riffcord-small from nothing: corpus -> images -> VAE + UNet -> ONNX export -> ONNX check.
+# Every step is seeded; re-running resumes from what exists (delete data/ to start over).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+[ -f data/corpus/clips.jsonl ] || $PY training/render_corpus.py --per-style 150 --out data/corpus
+[ -f data/corpus/images.u8 ] || npx tsx training/convert-images.ts data/corpus
+$PY training/train.py --corpus data/corpus --ckpt data/checkpoints --vae-steps 800 --unet-steps "${UNET_STEPS:-1300}"
+$PY training/export.py --ckpt data/checkpoints --out models/riffcord-small
+cp data/checkpoints/train.log models/riffcord-small/training-log.txt
+npx tsx training/verify-onnx.ts models/riffcord-small data/checkpoints
