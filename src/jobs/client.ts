@@ -113,13 +113,6 @@ export class JobsClient {
     const format = options.format ?? 'opus';
     if (!options.requester.userId) throw new JobInputError('the request has no user id');
 
-    const live = await this.models();
-    const serving = live.find((m) => m.modelId === model);
-    if (!serving) {
-      const others = live.length ? ` (models with a worker: ${live.map((m) => m.modelId).join(', ')})` : ' (no worker is running at all)';
-      throw new JobRejectedError('no-worker', `no worker is serving model "${model}"${others}`, null);
-    }
-
     const effective: GenerationRequest =
       spec.kind === 'variation' ? { ...request, start: { ...request.start, seed: spec.newSeed ?? randomInt(0, 2 ** 32 - 1) } } : request;
     const wire = await this.wireRequest(effective, model);
@@ -128,6 +121,13 @@ export class JobsClient {
 
     const cached = await this.store.getResult(cacheKey);
     if (cached) return JobHandle.cached(this, model, spec.kind, cacheKey, cached);
+
+    const live = await this.models();
+    const serving = live.find((m) => m.modelId === model);
+    if (!serving) {
+      const others = live.length ? ` (models with a worker: ${live.map((m) => m.modelId).join(', ')})` : ' (no worker is running at all)';
+      throw new JobRejectedError('no-worker', `no worker is serving model "${model}"${others}`, null);
+    }
 
     const priorityClass = priorityClassOf(spec.kind, options.batch);
     const queue = this.queue(model);
