@@ -1,6 +1,9 @@
 /** riffcord's command line: one program, one module per group of commands. */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
+import { register as registerModels } from './commands/models.ts';
+import { register as registerMorph } from './commands/morph.ts';
+import { register as registerRiff } from './commands/riff.ts';
 import { register as registerSpectrogram } from './commands/spectrogram.ts';
 
 const program = new Command('riffcord')
@@ -9,16 +12,10 @@ const program = new Command('riffcord')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
+registerRiff(program);
+registerMorph(program);
+registerModels(program);
 registerSpectrogram(program);
-
-const optionalCommands = ['./commands/riff.ts', './commands/morph.ts', './commands/models.ts', './commands/queue-riff.ts'];
-for (const path of optionalCommands) {
-  const mod = await import(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(path.slice(2))) return undefined;
-    throw err;
-  });
-  if (mod && typeof mod.register === 'function') mod.register(program);
-}
 
 function reportAndExit(err: unknown): never {
   if (err instanceof CommanderError) {

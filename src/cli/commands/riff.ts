@@ -85,7 +85,12 @@ interface RiffOptions {
   model?: string;
   out: string;
   name?: string;
+  queue?: string;
+  format: 'wav' | 'mp3' | 'opus';
 }
+
+/** Without a local model to ask, --queue requests use these when the flags are not given. */
+const QUEUE_DEFAULTS = { guidance: 7, denoising: 0.75 };
 
 export function register(program: Command): void {
   program
@@ -103,7 +108,38 @@ export function register(program: Command): void {
     .option('--model <id|dir>', 'model id or folder (default: RIFFCORD_MODEL or riffcord-small)')
     .option('--name <base>', 'output file base name (default riff-<seed>)')
     .requiredOption('--out <dir>', 'output folder')
+    .option('--queue <redis-url>', 'run on the worker cluster behind this Redis instead of in this process')
+    .option('--format <fmt>', 'audio format with --queue: wav, mp3 or opus', (v: string) => {
+      if (v !== 'wav' && v !== 'mp3' && v !== 'opus') throw new InvalidArgumentError(`--format must be wav, mp3 or opus, got "${v}"`);
+      return v;
+    }, 'wav')
     .action(async (prompt: string, opts: RiffOptions) => {
+      if (opts.queue) {
+        const { queueRiff } = await import('./queue-riff.ts');
+        const init = imageRef(opts.init, '--init');
+        const mask = imageRef(opts.mask, '--mask');
+        const res = await queueRiff({
+          redisUrl: opts.queue,
+          format: opts.format,
+          out: join(opts.out, opts.name ?? `riff-${opts.seed}`),
+          request: {
+            ...(opts.model ? { model: opts.model } : {}),
+            start: {
+              prompt,
+              ...(opts.negative !== undefined ? { negativePrompt: opts.negative } : {}),
+              seed: opts.seed,
+              guidance: opts.guidance ?? QUEUE_DEFAULTS.guidance,
+              denoising: opts.denoising ?? QUEUE_DEFAULTS.denoising,
+            },
+            ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+            ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+            ...(init ? { init } : {}),
+            ...(mask ? { mask } : {}),
+          },
+        });
+        console.log(`${res.pngPath}, ${res.audioPath}: job ${res.jobId}${res.fromCache ? ' (from the result cache)' : ''}`);
+        return;
+      }
       const gen = await openGenerator(opts.model);
       try {
         const d = gen.model.manifest.defaults;
