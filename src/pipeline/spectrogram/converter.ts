@@ -12,6 +12,8 @@ import { validateParams, type SpectrogramParams } from './params.ts';
 import { melOfSignal, stftPlan } from './stft.ts';
 
 const INT16_SCALE = 32768;
+/** Mel-objective L-BFGS evaluations after Griffin-Lim (see GriffinLimOptions.refineIterations). */
+export const DEFAULT_REFINE_ITERATIONS = 16;
 
 export function audioToMel(channels: Float32Array[], params: SpectrogramParams): MelSpectrogram {
   validateParams(params);
@@ -77,6 +79,9 @@ export async function melToAudio(
         : undefined;
     const signal = await griffinLim(mags, mel.frames, params, {
       ...opts,
+      iterations,
+      refineIterations: opts.refineIterations ?? DEFAULT_REFINE_ITERATIONS,
+      refineMel: channel,
       initialPhase,
       melTarget: from >= 0 && from < iterations ? { mel: channel, fromIteration: from } : undefined,
     });

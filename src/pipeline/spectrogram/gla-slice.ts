@@ -146,6 +146,90 @@ export class GlaSlice {
   }
 }
 
+/**
+ * Mel objective of a slice: f = 1/2 sum_t ||W |X_t| - M_t||^2 over frames t0..t1-1, with X_t the
+ * frame's spectrum of the signal. melGradient returns f and overlap-adds its gradient with respect
+ * to the signal into `grad` (the adjoint of windowing, reflect padding and the frame DFT applied to
+ * (W^T r_t) X_t / |X_t|): one forward and one inverse transform per frame, like a GLA iteration.
+ */
+export class MelObjectiveSlice {
+  private readonly bins: number;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly seg: Float64Array;
+  private readonly mag: Float64Array;
+  private readonly mel: Float64Array;
+  private readonly back: Float64Array;
+
+  constructor(
+    private readonly plan: StftPlan,
+    readonly t0: number,
+    readonly t1: number,
+    /** Target mel of this slice, frame-major: (t - t0) * numMels + m. */
+    private readonly target: Float32Array,
+    private readonly signalLength: number,
+  ) {
+    this.bins = plan.maxBin + 1;
+    this.re = new Float64Array(this.bins);
+    this.im = new Float64Array(this.bins);
+    this.seg = new Float64Array(plan.window.length);
+    this.mag = new Float64Array(plan.fb.numBins);
+    this.mel = new Float64Array(plan.fb.numMels);
+    this.back = new Float64Array(plan.fb.numBins);
+  }
+
+  melGradient(signal: Float64Array, grad: Float64Array): number {
+    const { plan, bins, re, im, seg, mag, mel, back, target } = this;
+    const fb = plan.fb;
+    const nMels = fb.numMels;
+    const win = plan.window;
+    const len = this.signalLength;
+    const top = Math.min(bins, fb.usedBins);
+    const scale = plan.sizes.nFft / 2;
+    // Whole buffer: frames reaching past either end send gradient to reflected samples.
+    grad.fill(0);
+    let f = 0;
+    for (let t = this.t0; t < this.t1; t++) {
+      const s0 = frameSupportStart(plan, t);
+      const inside = s0 >= 0 && s0 + win.length <= len;
+      if (inside) {
+        for (let j = 0; j < win.length; j++) seg[j] = signal[s0 + j] * win[j];
+      } else {
+        for (let j = 0; j < win.length; j++) seg[j] = signal[reflectIndex(s0 + j, len)] * win[j];
+      }
+      plan.transform.forward(seg, re, im);
+      for (let k = 0; k < top; k++) mag[k] = Math.sqrt(re[k] * re[k] + im[k] * im[k]);
+      applyMel(fb, mag, mel);
+      const mb = (t - this.t0) * nMels;
+      for (let m = 0; m < nMels; m++) {
+        const r = mel[m] - target[mb + m];
+        mel[m] = r;
+        f += 0.5 * r * r;
+      }
+      applyMelTranspose(fb, mel, back);
+      for (let k = 0; k < top; k++) {
+        const a = mag[k];
+        const g = a > 1e-30 ? (back[k] * scale) / a : 0;
+        re[k] *= g;
+        im[k] *= g;
+      }
+      for (let k = top; k < bins; k++) {
+        re[k] = 0;
+        im[k] = 0;
+      }
+      // The inverse transform halves every bin but DC relative to the adjoint of the forward one.
+      re[0] *= 2;
+      plan.transform.inverse(re, im, seg);
+      if (inside) {
+        for (let j = 0; j < win.length; j++) grad[s0 + j] += seg[j] * win[j];
+      } else {
+        for (let j = 0; j < win.length; j++) grad[reflectIndex(s0 + j, len)] += seg[j] * win[j];
+      }
+    }
+    return f;
+  }
+}
+
 /** 1 / sum_t window^2 at each output sample (0 where no window reaches). */
 export function inverseWindowEnvelope(plan: StftPlan, frames: number, signalLength: number): Float64Array {
   const env = new Float64Array(signalLength);

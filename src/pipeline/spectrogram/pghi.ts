@@ -5,8 +5,12 @@
  *   d(phase)/d(time) = 2 pi f + (1 / lambda) d(log s)/d(f)
  *   d(phase)/d(freq) = -lambda d(log s)/d(time)
  * (phase referenced to the frame centre). The phase is integrated outwards from the loudest
- * coefficients, always continuing from the loudest coefficient reached so far.
+ * coefficients, always continuing from the loudest coefficient reached so far (to within a
+ * bucket of a quantised log-magnitude queue).
  */
+
+/** Priority levels of the bucket queue over the log-magnitude range above the tolerance. */
+const BUCKETS = 4096;
 
 export interface PghiGeometry {
   /** FFT length in samples. */
@@ -17,47 +21,6 @@ export interface PghiGeometry {
   windowLength: number;
   /** Bins per frame in `mags` (0 .. bins-1). */
   bins: number;
-}
-
-/** Max-heap of coefficient indices keyed by magnitude. */
-class IndexHeap {
-  private readonly items: Int32Array;
-  private size = 0;
-  constructor(capacity: number, private readonly key: Float32Array) {
-    this.items = new Int32Array(capacity);
-  }
-  get length(): number {
-    return this.size;
-  }
-  push(i: number): void {
-    const { items, key } = this;
-    let at = this.size++;
-    const v = key[i];
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (key[items[parent]] >= v) break;
-      items[at] = items[parent];
-      at = parent;
-    }
-    items[at] = i;
-  }
-  pop(): number {
-    const { items, key } = this;
-    const top = items[0];
-    const last = items[--this.size];
-    const v = key[last];
-    let at = 0;
-    for (;;) {
-      let child = 2 * at + 1;
-      if (child >= this.size) break;
-      if (child + 1 < this.size && key[items[child + 1]] > key[items[child]]) child++;
-      if (key[items[child]] <= v) break;
-      items[at] = items[child];
-      at = child;
-    }
-    items[at] = last;
-    return top;
-  }
 }
 
 /**
@@ -71,8 +34,10 @@ export function pghiPhase(mags: Float32Array, frames: number, g: PghiGeometry, r
   const size = frames * bins;
   let max = 0;
   for (let i = 0; i < size; i++) if (mags[i] > max) max = mags[i];
-  const phase = new Float32Array(size);
-  if (max === 0) return phase;
+  const out = new Float32Array(size);
+  if (max === 0) return out;
+  // Integrated phases grow to ~1e5 rad over a clip: accumulate in doubles, wrap on output.
+  const phase = new Float64Array(size);
 
   const floor = max * relTolerance;
   const logs = new Float32Array(size);
@@ -95,58 +60,90 @@ export function pghiPhase(mags: Float32Array, frames: number, g: PghiGeometry, r
     }
   }
 
+  // Bucket queue on quantised log-magnitude: O(1) push and (amortised) pop, no comparisons.
+  // Only coefficients above the floor are queued; the rest keep a random phase.
+  const logFloor = Math.log(floor);
+  const bucketScale = (BUCKETS - 1) / Math.max(1e-12, Math.log(max) - logFloor);
+  const bucket = new Int32Array(size);
   const done = new Uint8Array(size);
+  const count = new Int32Array(BUCKETS + 1);
   for (let i = 0; i < size; i++) {
     if (mags[i] <= floor) {
       done[i] = 1;
       phase[i] = (random() * 2 - 1) * Math.PI;
+      bucket[i] = -1;
+    } else {
+      const b = Math.min(BUCKETS - 1, Math.floor((logs[i] - logFloor) * bucketScale));
+      bucket[i] = b;
+      count[b]++;
     }
   }
-  // Seeds in descending magnitude order: each connected region starts at its loudest point.
-  const order = new Int32Array(size);
-  for (let i = 0; i < size; i++) order[i] = i;
-  order.sort((x, y) => mags[y] - mags[x]);
-  const heap = new IndexHeap(size, mags);
-  for (let s = 0; s < size; s++) {
+  // Seeds, loudest bucket first (counting sort, index order within a bucket).
+  const firstOf = new Int32Array(BUCKETS);
+  let queued = 0;
+  for (let b = BUCKETS - 1; b >= 0; b--) {
+    firstOf[b] = queued;
+    queued += count[b];
+  }
+  const order = new Int32Array(queued);
+  for (let i = 0; i < size; i++) if (bucket[i] >= 0) order[firstOf[bucket[i]]++] = i;
+
+  const head = new Int32Array(BUCKETS).fill(-1);
+  const next = new Int32Array(size);
+  let top = -1;
+  const push = (j: number) => {
+    const b = bucket[j];
+    next[j] = head[b];
+    head[b] = j;
+    if (b > top) top = b;
+  };
+  for (let s = 0; s < queued; s++) {
     const seed = order[s];
     if (done[seed]) continue;
     done[seed] = 1;
     phase[seed] = 0;
-    heap.push(seed);
-    while (heap.length > 0) {
-      const i = heap.pop();
+    push(seed);
+    for (;;) {
+      while (top >= 0 && head[top] < 0) top--;
+      if (top < 0) break;
+      const i = head[top];
+      head[top] = next[i];
       const t = (i / bins) | 0;
       const k = i - t * bins;
+      const pi = phase[i];
       if (t + 1 < frames && !done[i + bins]) {
         const j = i + bins;
-        phase[j] = phase[i] + (a / 2) * (dTime[i] + dTime[j]);
+        phase[j] = pi + (a / 2) * (dTime[i] + dTime[j]);
         done[j] = 1;
-        heap.push(j);
+        push(j);
       }
       if (t > 0 && !done[i - bins]) {
         const j = i - bins;
-        phase[j] = phase[i] - (a / 2) * (dTime[i] + dTime[j]);
+        phase[j] = pi - (a / 2) * (dTime[i] + dTime[j]);
         done[j] = 1;
-        heap.push(j);
+        push(j);
       }
       if (k + 1 < bins && !done[i + 1]) {
         const j = i + 1;
-        phase[j] = phase[i] + (dFreq[i] + dFreq[j]) / 2;
+        phase[j] = pi + (dFreq[i] + dFreq[j]) / 2;
         done[j] = 1;
-        heap.push(j);
+        push(j);
       }
       if (k > 0 && !done[i - 1]) {
         const j = i - 1;
-        phase[j] = phase[i] - (dFreq[i] + dFreq[j]) / 2;
+        phase[j] = pi - (dFreq[i] + dFreq[j]) / 2;
         done[j] = 1;
-        heap.push(j);
+        push(j);
       }
     }
   }
   // Centre-referenced phase to the transform's reference (the frame's first sample, n/2 earlier).
   for (let t = 0; t < frames; t++) {
     const base = t * bins;
-    for (let k = 0; k < bins; k++) phase[base + k] -= (2 * Math.PI * k * Math.floor(n / 2)) / n;
+    for (let k = 0; k < bins; k++) {
+      const p = phase[base + k] - (2 * Math.PI * k * Math.floor(n / 2)) / n;
+      out[base + k] = p - 2 * Math.PI * Math.round(p / (2 * Math.PI));
+    }
   }
-  return phase;
+  return out;
 }
