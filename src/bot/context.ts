@@ -1,0 +1,18 @@
+/** What every command and button handler gets: configuration, the job client and the stores. */
+import type { Redis } from 'ioredis';
+import type { JobsClient } from '../jobs/client.ts';
+import type { Logger } from '../jobs/logging.ts';
+import type { ClipStateStore } from './clip-state.ts';
+import type { BotConfig } from './config.ts';
+import type { GuildLimiter } from './guild-limits.ts';
+import type { GuildSettingsStore } from './settings.ts';
+
+export interface BotContext {
+  config: BotConfig;
+  jobs: JobsClient;
+  redis: Redis;
+  settings: GuildSettingsStore;
+  clips: ClipStateStore;
+  guildLimits: GuildLimiter;
+  log: Logger;
+}

@@ -1,0 +1,87 @@
+/**
+ * Starts one bot client (a whole bot, or one shard of it when run under the ShardingManager):
+ * the discord.js client, the job client and the Redis stores, wired to the interaction router.
+ */
+import { Client, Events } from 'discord.js';
+import { JobsClient } from '../jobs/client.ts';
+import { connect } from '../jobs/connection.ts';
+import { createLogger, type Logger } from '../jobs/logging.ts';
+import { ClipStateStore } from './clip-state.ts';
+import type { BotConfig } from './config.ts';
+import type { BotContext } from './context.ts';
+import { GuildLimiter } from './guild-limits.ts';
+import { BOT_INTENTS } from './intents.ts';
+import { NO_MENTIONS } from './respond.ts';
+import { routeInteraction } from './router.ts';
+import { GuildSettingsStore } from './settings.ts';
+
+export interface RunningBot {
+  client: Client;
+  ctx: BotContext;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Shards this process runs; omitted: discord.js's own choice (the ShardingManager's env, or shard 0). */
+  shards?: number[];
+  shardCount?: number;
+}
+
+export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
+  const log = options.logger ?? createLogger('riffcord-bot', config.logLevel);
+  const onRedisError = (err: Error) => log.warn({ err: err.message }, 'redis connection error (reconnecting)');
+  const jobs = new JobsClient({ redisUrl: config.redisUrl, prefix: config.redisPrefix, limits: config.limits, defaultModel: config.model, onRedisError });
+  const redis = connect(config.redisUrl, onRedisError);
+  const ctx: BotContext = {
+    config,
+    jobs,
+    redis,
+    settings: new GuildSettingsStore(redis, config.redisPrefix, { audioFormat: config.defaultAudioFormat }),
+    clips: new ClipStateStore(redis, config.redisPrefix, config.buttonTtlSeconds),
+    guildLimits: new GuildLimiter(redis, config.redisPrefix, config.limits.inflightTtlMs),
+    log,
+  };
+  const client = new Client({
+    intents: BOT_INTENTS,
+    allowedMentions: NO_MENTIONS,
+    ...(options.shards ? { shards: options.shards } : {}),
+    ...(options.shardCount ? { shardCount: options.shardCount } : {}),
+    ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+  });
+  const inFlight = new Set<Promise<void>>();
+  client.on(Events.InteractionCreate, (interaction) => {
+    const p = routeInteraction(interaction, ctx).catch((err: unknown) => log.error({ err }, 'interaction routing failed'));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  });
+  client.on(Events.ShardReady, (shard) => log.info({ shard }, 'shard ready'));
+  client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'shard resumed'));
+  client.on(Events.ShardDisconnect, (ev, shard) => log.warn({ shard, code: ev.code }, 'shard disconnected'));
+  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await client.login(config.token);
+    await ready;
+  } catch (err) {
+    await client.destroy().catch(() => undefined);
+    await jobs.close().catch(() => undefined);
+    redis.disconnect();
+    throw new Error(`could not log in to Discord: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  log.info({ user: client.user?.tag, shards: client.ws.shards.map((s) => s.id), model: config.model }, 'bot ready');
+
+  return {
+    client,
+    ctx,
+    async stop() {
+      await client.destroy();
+      // Jobs already accepted still deliver their result before the connections close.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000))]);
+      await jobs.close().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

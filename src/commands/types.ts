@@ -1,0 +1,19 @@
+/** The shape every slash command module exports: its definition and its handlers. */
+import type {
+  AutocompleteInteraction,
+  MessageComponentInteraction,
+  ModalSubmitInteraction,
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { BotContext } from '../bot/context.ts';
+
+export interface SlashCommand {
+  /** Built with SlashCommandBuilder; what `npm run register` sends to Discord. */
+  data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  /** Runs the command. Must answer (or defer) within 3 s; errors it throws reach the user as ephemeral messages. */
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** Buttons, selects and modals whose custom id starts with `<command name>:`. */
+  component?(interaction: MessageComponentInteraction | ModalSubmitInteraction, ctx: BotContext): Promise<void>;
+}

@@ -1,0 +1,66 @@
+/**
+ * /riff end to end: users run the command against the Discord stand-in, the real bot enqueues,
+ * a real worker runs the tiny test model, and the test checks what the users see.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudio } from '../src/pipeline/audio/decode.ts';
+import { readImageParams } from '../src/pipeline/spectrogram/index.ts';
+import { samplesForFrames } from '../src/pipeline/spectrogram/params.ts';
+import type { MessageSnapshot } from './standin/index.ts';
+import { BotWorld } from './support/bot-harness.ts';
+
+let world: BotWorld;
+beforeAll(async () => {
+  world = await BotWorld.start({ worker: 'tiny' });
+}, 60_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+const isResult = (v: MessageSnapshot) => !v.loading && v.embeds.length > 0 && v.attachments.length >= 2;
+
+describe('/riff end to end on the tiny model', () => {
+  it('defers in time, shows queue and progress, then an embed, a PNG with params and decodable audio', async () => {
+    const [alice] = world.users;
+    const run = alice.runSlashCommand(world.guild, world.channel, 'riff', { prompt: 'warm lofi piano', seed: 42, steps: 6 });
+    const ack = await run.waitForAck(3000);
+    expect(ack.latencyMs).toBeLessThan(3000);
+    expect(run.record.lateCallbacks).toEqual([]);
+
+    const result = await run.waitForOriginal(isResult, 60_000);
+    const history = run.originalHistory();
+    expect(history[0].loading).toBe(true);
+    const texts = history.map((h) => h.content);
+    expect(texts.some((t) => /Queued|Starting/.test(t))).toBe(true);
+    expect(texts.some((t) => /`[█░]{20}` \d+%/.test(t))).toBe(true);
+    // Progress edits respect the per-message edit interval.
+    const progress = history.filter((h) => !h.loading && h.embeds.length === 0);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].at - progress[i - 1].at).toBeGreaterThanOrEqual(950);
+
+    expect(result.ephemeral).toBe(false);
+    const embed = result.embeds[0];
+    expect(embed.description).toBe('warm lofi piano');
+    const fields = Object.fromEntries((embed.fields ?? []).map((f) => [f.name, f.value]));
+    expect(fields.Seed).toBe('42');
+    expect(fields.Steps).toBe('6');
+    expect(fields.Model).toBe('tiny-sd');
+    expect(fields['Time taken']).toMatch(/\d+ s|min/);
+
+    const png = result.attachments.find((a) => a.filename.endsWith('.png'))!;
+    const mp3 = result.attachments.find((a) => a.filename.endsWith('.mp3'))!;
+    expect(png && mp3).toBeTruthy();
+    const meta = await sharp(png.bytes).metadata();
+    expect([meta.width, meta.height]).toEqual([64, 64]);
+    const params = await readImageParams(png.bytes);
+    expect(params).not.toBeNull();
+    expect(embed.image?.url).toContain(png.filename);
+
+    const audio = await decodeAudio(mp3.bytes, { sampleRate: params!.sampleRate });
+    const expected = samplesForFrames(64, params!) / params!.sampleRate;
+    expect(Math.abs(audio.channels[0].length / params!.sampleRate - expected)).toBeLessThan(0.1);
+
+    const buttons = (result.components[0] as { components: { custom_id: string; label: string }[] }).components;
+    expect(buttons.map((b) => b.label)).toEqual(['Variation', 'Extend', 'Morph to…', 'Remix']);
+  }, 90_000);
+});
