@@ -12,6 +12,12 @@ import type { InteractionRecord, TimelineEntry } from './state.ts';
 import { InteractionHandle, TestUser } from './users.ts';
 import type { InteractionContext, Ref } from './users.ts';
 
+/** A voice server the gateway points bots to (see test/standin/voice). */
+export interface VoiceServerHook {
+  grant(guildId: string, userId: string, sessionId: string): { token: string; endpoint: string };
+  disconnect(guildId: string, userId: string): void;
+}
+
 export interface StandinOptions {
   /** The bot token clients must present; a random one by default. */
   token?: string;
@@ -39,6 +45,7 @@ export class DiscordStandin {
   private port = 0;
   private readonly options: Required<StandinOptions>;
   private readonly interactionContext: InteractionContext;
+  private voiceServer: VoiceServerHook | null = null;
 
   constructor(options: StandinOptions = {}) {
     this.options = {
@@ -125,6 +132,11 @@ export class DiscordStandin {
   /** Options to spread into `new Client({...})` so discord.js talks to the stand-in. */
   clientOptions(): { rest: { api: string } } {
     return { rest: { api: this.apiUrl } };
+  }
+
+  /** With a voice server attached, the bot's op 4 into a channel is answered with VOICE_SERVER_UPDATE too. */
+  attachVoiceServer(server: VoiceServerHook): void {
+    this.voiceServer = server;
   }
 
   // World building.
@@ -248,7 +260,7 @@ export class DiscordStandin {
     this.rest.setRateLimit(route, rule);
   }
 
-  /** The bot's own op 4 VOICE_STATE_UPDATE: recorded and echoed as a dispatch (no voice server yet). */
+  /** The bot's own op 4 VOICE_STATE_UPDATE: recorded and echoed as a dispatch, plus VOICE_SERVER_UPDATE when a voice server is attached. */
   private onBotVoiceState(d: Record<string, unknown>): void {
     const guildId = String(d.guild_id);
     const record = this.state.guilds.get(guildId);
@@ -272,6 +284,13 @@ export class DiscordStandin {
     else record.voiceStates.delete(voiceState.user_id);
     this.state.changed('voice');
     this.state.dispatch(guildId, 'VOICE_STATE_UPDATE', voiceState);
+    if (!this.voiceServer) return;
+    if (voiceState.channel_id) {
+      const { token, endpoint } = this.voiceServer.grant(guildId, voiceState.user_id, voiceState.session_id);
+      this.state.dispatch(guildId, 'VOICE_SERVER_UPDATE', { token, guild_id: guildId, endpoint });
+    } else {
+      this.voiceServer.disconnect(guildId, voiceState.user_id);
+    }
   }
 }
 

@@ -1,0 +1,253 @@
+/**
+ * The voice side of the stand-in: a voice gateway (wss, v8) and a UDP media endpoint, as the
+ * VOICE_SERVER_UPDATE endpoint points clients to. It performs IP discovery, offers the rtpsize
+ * AEAD modes, hands out a session key, decrypts RTP and decodes the Opus into PCM per guild.
+ * DAVE (end-to-end encryption) is not negotiated: SESSION_DESCRIPTION says protocol version 0,
+ * which Discord sends for calls without E2EE, and clients then send transport-encrypted Opus only.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decryptAes256GcmRtpSize, discoveryResponse, isRtp, parseDiscoveryRequest, RtpDecryptError } from './rtp.ts';
+import { ReceivedAudio } from './sink.ts';
+import { selfSignedCertificate, type TestCertificate } from './tls.ts';
+
+export const VoiceOp = {
+  Identify: 0,
+  SelectProtocol: 1,
+  Ready: 2,
+  Heartbeat: 3,
+  SessionDescription: 4,
+  Speaking: 5,
+  HeartbeatAck: 6,
+  Resume: 7,
+  Hello: 8,
+  Resumed: 9,
+  ClientsConnect: 11,
+  ClientDisconnect: 13,
+} as const;
+
+export const AES_GCM_RTPSIZE = 'aead_aes256_gcm_rtpsize';
+export const XCHACHA_RTPSIZE = 'aead_xchacha20_poly1305_rtpsize';
+
+export interface VoiceStandinOptions {
+  heartbeatIntervalMs?: number;
+  /** Modes offered in READY, in order of preference (clients take the first they support). */
+  modes?: string[];
+}
+
+interface Grant {
+  guildId: string;
+  userId: string;
+  sessionId: string;
+}
+
+interface VoiceSession extends Grant {
+  token: string;
+  ssrc: number;
+  ws: WebSocket | null;
+  seq: number;
+  mode?: string;
+  secretKey?: Buffer;
+  maxDaveProtocolVersion?: number;
+  speaking: boolean;
+}
+
+export interface VoiceLogEntry {
+  guildId: string;
+  direction: 'in' | 'out' | 'close';
+  op: number;
+  d: unknown;
+}
+
+export class VoiceStandin extends EventEmitter {
+  readonly log: VoiceLogEntry[] = [];
+  /** Decoded audio per guild, across reconnects. */
+  readonly received = new Map<string, ReceivedAudio>();
+  /** UDP datagrams that failed decryption, per guild. */
+  readonly decryptFailures = new Map<string, number>();
+  private readonly grants = new Map<string, Grant>();
+  private readonly sessions = new Map<string, VoiceSession>();
+  private readonly bySsrc = new Map<number, VoiceSession>();
+  private https: HttpsServer | null = null;
+  private wss: WebSocketServer | null = null;
+  private udp: UdpSocket | null = null;
+  private wsPort = 0;
+  private udpPort = 0;
+  private readonly options: Required<VoiceStandinOptions>;
+
+  constructor(options: VoiceStandinOptions = {}) {
+    super();
+    this.options = {
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 13_750,
+      modes: options.modes ?? [AES_GCM_RTPSIZE, XCHACHA_RTPSIZE],
+    };
+  }
+
+  async start(certificate: TestCertificate = selfSignedCertificate()): Promise<this> {
+    this.https = createServer({ key: certificate.key, cert: certificate.cert });
+    this.wss = new WebSocketServer({ server: this.https });
+    this.wss.on('connection', (ws) => this.onConnection(ws));
+    await new Promise<void>((res) => this.https!.listen(0, '127.0.0.1', res));
+    this.wsPort = (this.https.address() as AddressInfo).port;
+    this.udp = createSocket('udp4');
+    this.udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    await new Promise<void>((res) => this.udp!.bind(0, '127.0.0.1', res));
+    this.udpPort = this.udp.address().port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sessions.values()) s.ws?.terminate();
+    this.wss?.close();
+    await new Promise<void>((res) => (this.https ? this.https.close(() => res()) : res()));
+    this.https?.closeAllConnections();
+    await new Promise<void>((res) => (this.udp ? this.udp.close(() => res()) : res()));
+    this.removeAllListeners();
+  }
+
+  /** host:port, as VOICE_SERVER_UPDATE's endpoint field carries it (clients add wss:// and ?v=8). */
+  get endpoint(): string {
+    if (!this.wsPort) throw new Error('The voice stand-in is not started: await voice.start() first.');
+    return `127.0.0.1:${this.wsPort}`;
+  }
+
+  /** Called by the gateway when a user's op 4 puts it in a channel: the token it must IDENTIFY with. */
+  grant(guildId: string, userId: string, sessionId: string): { token: string; endpoint: string } {
+    const token = randomBytes(8).toString('hex');
+    this.grants.set(token, { guildId, userId, sessionId });
+    return { token, endpoint: this.endpoint };
+  }
+
+  /** The user left voice in that guild: its voice session ends (Discord closes with 4014). */
+  disconnect(guildId: string, userId: string): void {
+    const session = this.sessions.get(`${guildId}:${userId}`);
+    if (!session) return;
+    this.endSession(session, 4014);
+  }
+
+  /** Kills a guild's voice websocket without a close frame (clients see 1006 and RESUME). */
+  dropSocket(guildId: string): void {
+    for (const s of this.sessions.values()) if (s.guildId === guildId) s.ws?.terminate();
+  }
+
+  /** Closes a guild's voice session with a code that forbids resuming (e.g. 4006 session no longer valid). */
+  invalidateSession(guildId: string, code = 4006): void {
+    for (const s of [...this.sessions.values()]) if (s.guildId === guildId) this.endSession(s, code);
+  }
+
+  audio(guildId: string): ReceivedAudio {
+    let a = this.received.get(guildId);
+    if (!a) {
+      a = new ReceivedAudio();
+      this.received.set(guildId, a);
+    }
+    return a;
+  }
+
+  sessionOf(guildId: string): { mode?: string; maxDaveProtocolVersion?: number; ssrc: number; connected: boolean } | undefined {
+    const s = [...this.sessions.values()].find((x) => x.guildId === guildId);
+    return s && { mode: s.mode, maxDaveProtocolVersion: s.maxDaveProtocolVersion, ssrc: s.ssrc, connected: s.ws !== null };
+  }
+
+  private endSession(session: VoiceSession, code: number): void {
+    this.sessions.delete(`${session.guildId}:${session.userId}`);
+    this.bySsrc.delete(session.ssrc);
+    this.log.push({ guildId: session.guildId, direction: 'close', op: -1, d: { code } });
+    session.ws?.close(code);
+    session.ws = null;
+  }
+
+  private send(session: VoiceSession, ws: WebSocket, op: number, d: unknown): void {
+    session.seq += 1;
+    this.log.push({ guildId: session.guildId, direction: 'out', op, d });
+    ws.send(JSON.stringify({ op, d, seq: session.seq }));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    let session: VoiceSession | null = null;
+    ws.send(JSON.stringify({ op: VoiceOp.Hello, d: { heartbeat_interval: this.options.heartbeatIntervalMs } }));
+    ws.on('message', (raw, isBinary) => {
+      if (isBinary) return ws.close(4002, 'binary DAVE messages without a DAVE session');
+      let packet: { op: number; d: Record<string, unknown> };
+      try {
+        packet = JSON.parse(raw.toString()) as typeof packet;
+      } catch {
+        return ws.close(4002, 'Failed to decode payload');
+      }
+      const d = packet.d ?? {};
+      this.log.push({ guildId: session?.guildId ?? String(d.server_id ?? ''), direction: 'in', op: packet.op, d });
+      switch (packet.op) {
+        case VoiceOp.Identify: {
+          const grant = this.grants.get(String(d.token));
+          if (!grant || grant.guildId !== d.server_id || grant.userId !== d.user_id || grant.sessionId !== d.session_id) {
+            return ws.close(4004, 'Authentication failed');
+          }
+          const key = `${grant.guildId}:${grant.userId}`;
+          const old = this.sessions.get(key);
+          if (old) this.endSession(old, 4006);
+          session = { ...grant, token: String(d.token), ssrc: randomInt(1, 2 ** 31), ws, seq: 0, speaking: false, maxDaveProtocolVersion: Number(d.max_dave_protocol_version ?? 0) };
+          this.sessions.set(key, session);
+          this.bySsrc.set(session.ssrc, session);
+          return this.send(session, ws, VoiceOp.Ready, { ssrc: session.ssrc, ip: '127.0.0.1', port: this.udpPort, modes: this.options.modes, heartbeat_interval: 1 });
+        }
+        case VoiceOp.Resume: {
+          const s = [...this.sessions.values()].find((x) => x.guildId === d.server_id && x.sessionId === d.session_id && x.token === d.token);
+          if (!s) return ws.close(4006, 'Session no longer valid');
+          s.ws = ws;
+          session = s;
+          return this.send(s, ws, VoiceOp.Resumed, null);
+        }
+        case VoiceOp.Heartbeat:
+          return void ws.send(JSON.stringify({ op: VoiceOp.HeartbeatAck, d: { t: d.t } }));
+        case VoiceOp.SelectProtocol: {
+          if (!session) return ws.close(4003, 'Not authenticated');
+          const data = (d.data ?? {}) as Record<string, unknown>;
+          const mode = String(data.mode);
+          if (d.protocol !== 'udp' || !this.options.modes.includes(mode)) return ws.close(4016, 'Unknown encryption mode');
+          session.mode = mode;
+          session.secretKey = randomBytes(32);
+          return this.send(session, ws, VoiceOp.SessionDescription, {
+            mode,
+            secret_key: [...session.secretKey],
+            audio_codec: 'opus',
+            media_session_id: randomBytes(8).toString('hex'),
+            dave_protocol_version: 0,
+          });
+        }
+        case VoiceOp.Speaking:
+          if (session) session.speaking = Boolean(d.speaking);
+          return;
+        default:
+          return;
+      }
+    });
+    ws.on('close', () => {
+      if (session && session.ws === ws) session.ws = null;
+    });
+  }
+
+  private onDatagram(msg: Buffer, address: string, port: number): void {
+    const discovery = parseDiscoveryRequest(msg);
+    if (discovery) {
+      if (!this.bySsrc.has(discovery.ssrc)) return;
+      this.udp!.send(discoveryResponse(discovery.ssrc, address, port), port, address);
+      return;
+    }
+    if (!isRtp(msg)) return; // keep-alives
+    const ssrc = msg.readUInt32BE(8);
+    const session = this.bySsrc.get(ssrc);
+    if (!session?.secretKey) return;
+    try {
+      if (session.mode !== AES_GCM_RTPSIZE) throw new RtpDecryptError(`the voice stand-in decrypts ${AES_GCM_RTPSIZE} only, not ${session.mode}`);
+      const rtp = decryptAes256GcmRtpSize(msg, session.secretKey);
+      this.audio(session.guildId).add(ssrc, rtp.sequence, rtp.timestamp, rtp.opus);
+    } catch (err) {
+      if (!(err instanceof RtpDecryptError)) throw err;
+      this.decryptFailures.set(session.guildId, (this.decryptFailures.get(session.guildId) ?? 0) + 1);
+    }
+  }
+}
