@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../src/pipeline/audio/decode.ts';
 import { readImageParams } from '../src/pipeline/spectrogram/index.ts';
-import { samplesForFrames } from '../src/pipeline/spectrogram/params.ts';
+import { RIFFUSION_DEFAULTS, samplesForFrames } from '../src/pipeline/spectrogram/params.ts';
 import type { MessageSnapshot } from './standin/index.ts';
 import { BotWorld } from './support/bot-harness.ts';
 
@@ -52,13 +52,14 @@ describe('/riff end to end on the tiny model', () => {
     expect(png && mp3).toBeTruthy();
     const meta = await sharp(png.bytes).metadata();
     expect([meta.width, meta.height]).toEqual([64, 64]);
-    const params = await readImageParams(png.bytes);
-    expect(params).not.toBeNull();
+    const stored = await readImageParams(png.bytes);
+    expect(stored?.sampleRate).toBeGreaterThan(0);
+    const params = { ...RIFFUSION_DEFAULTS, ...stored };
     expect(embed.image?.url).toContain(png.filename);
 
-    const audio = await decodeAudio(mp3.bytes, { sampleRate: params!.sampleRate });
-    const expected = samplesForFrames(64, params!) / params!.sampleRate;
-    expect(Math.abs(audio.channels[0].length / params!.sampleRate - expected)).toBeLessThan(0.1);
+    const audio = await decodeAudio(mp3.bytes, { sampleRate: params.sampleRate });
+    const expected = samplesForFrames(64, params) / params.sampleRate;
+    expect(Math.abs(audio.channels[0].length / params.sampleRate - expected)).toBeLessThan(0.1);
 
     const buttons = (result.components[0] as { components: { custom_id: string; label: string }[] }).components;
     expect(buttons.map((b) => b.label)).toEqual(['Variation', 'Extend', 'Morph to…', 'Remix']);
