@@ -7,7 +7,7 @@ import { GenerationAbortedError, InvalidRequestError, ModelLoadError } from '../
 import type { DiffusionGenerator, ToAudio } from '../../pipeline/diffusion/generator.ts';
 import { MAX_GUIDANCE, MAX_STEPS } from '../../pipeline/diffusion/request.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../../pipeline/diffusion/schedulers/types.ts';
-import type { GenerateOptions, ImageRef } from '../../pipeline/generation.ts';
+import type { GenerateOptions, GenerationRequest, ImageRef } from '../../pipeline/generation.ts';
 import { loadGenerator } from '../../pipeline/load-generator.ts';
 import { imageFileToAudio, mixToMono } from '../../pipeline/spectrogram/index.ts';
 import { CliError } from '../errors.ts';
@@ -92,6 +92,25 @@ interface RiffOptions {
 /** Without a local model to ask, --queue requests use these when the flags are not given. */
 const QUEUE_DEFAULTS = { guidance: 7, denoising: 0.75 };
 
+/** The generation request the riff flags describe; `defaults` fill guidance and denoising. */
+function requestFromOptions(prompt: string, opts: RiffOptions, defaults: { guidance: number; denoising: number }): GenerationRequest {
+  const init = imageRef(opts.init, '--init');
+  const mask = imageRef(opts.mask, '--mask');
+  return {
+    start: {
+      prompt,
+      ...(opts.negative !== undefined ? { negativePrompt: opts.negative } : {}),
+      seed: opts.seed,
+      guidance: opts.guidance ?? defaults.guidance,
+      denoising: opts.denoising ?? defaults.denoising,
+    },
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+    ...(init ? { init } : {}),
+    ...(mask ? { mask } : {}),
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('riff')
@@ -116,53 +135,20 @@ export function register(program: Command): void {
     .action(async (prompt: string, opts: RiffOptions) => {
       if (opts.queue) {
         const { queueRiff } = await import('./queue-riff.ts');
-        const init = imageRef(opts.init, '--init');
-        const mask = imageRef(opts.mask, '--mask');
         const res = await queueRiff({
           redisUrl: opts.queue,
           format: opts.format,
           out: join(opts.out, opts.name ?? `riff-${opts.seed}`),
-          request: {
-            ...(opts.model ? { model: opts.model } : {}),
-            start: {
-              prompt,
-              ...(opts.negative !== undefined ? { negativePrompt: opts.negative } : {}),
-              seed: opts.seed,
-              guidance: opts.guidance ?? QUEUE_DEFAULTS.guidance,
-              denoising: opts.denoising ?? QUEUE_DEFAULTS.denoising,
-            },
-            ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-            ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
-            ...(init ? { init } : {}),
-            ...(mask ? { mask } : {}),
-          },
+          request: { ...(opts.model ? { model: opts.model } : {}), ...requestFromOptions(prompt, opts, QUEUE_DEFAULTS) },
         });
         console.log(`${res.pngPath}, ${res.audioPath}: job ${res.jobId}${res.fromCache ? ' (from the result cache)' : ''}`);
         return;
       }
       const gen = await openGenerator(opts.model);
       try {
-        const d = gen.model.manifest.defaults;
-        const init = imageRef(opts.init, '--init');
-        const mask = imageRef(opts.mask, '--mask');
+        const request = requestFromOptions(prompt, opts, gen.model.manifest.defaults);
         const result = await withCancel(
-          (o) =>
-            gen.generate(
-              {
-                start: {
-                  prompt,
-                  ...(opts.negative !== undefined ? { negativePrompt: opts.negative } : {}),
-                  seed: opts.seed,
-                  guidance: opts.guidance ?? d.guidance,
-                  denoising: opts.denoising ?? d.denoising,
-                },
-                ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-                ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
-                ...(init ? { init } : {}),
-                ...(mask ? { mask } : {}),
-              },
-              o,
-            ),
+          (o) => gen.generate(request, o),
           'denoising',
         );
         const base = join(opts.out, opts.name ?? `riff-${opts.seed}`);
