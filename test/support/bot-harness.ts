@@ -28,6 +28,10 @@ export interface WorldOptions {
   stepMs?: number;
   steps?: number;
   workerConcurrency?: number;
+  /** Start the bot in this process (default); false: the test starts it (e.g. as `npm run bot`). */
+  bot?: boolean;
+  /** Guilds to create (default 1). */
+  guilds?: number;
 }
 
 export class BotWorld {
@@ -86,7 +90,7 @@ export class BotWorld {
       }
       w.config = botConfigFromEnv(w.env(o.env));
       await registerCommands(w.config);
-      await w.startBot();
+      if (o.bot !== false) await w.startBot();
       return w;
     } catch (err) {
       await w.stop();
