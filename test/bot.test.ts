@@ -63,5 +63,8 @@ describe('/riff end to end on the tiny model', () => {
 
     const buttons = (result.components[0] as { components: { custom_id: string; label: string }[] }).components;
     expect(buttons.map((b) => b.label)).toEqual(['Variation', 'Extend', 'Morph to…', 'Remix']);
+    // Nothing the bot logged contains its token.
+    expect(world.botLogs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(world.botLogs)).not.toContain(world.standin.token);
   }, 90_000);
 });

@@ -62,8 +62,8 @@ const snowflake = (name: string, what: string) =>
 const botEnv = z.object({
   DISCORD_TOKEN: z
     .string({ message: 'DISCORD_TOKEN is not set: copy the bot token from the Developer Portal (Bot > Reset Token)' })
-    .refine((v) => v.trim().length >= 20 && !/\s/.test(v.trim()), { message: 'DISCORD_TOKEN does not look like a bot token (too short or contains spaces)' })
-    .transform((v) => v.trim().replace(/^Bot\s+/i, '')),
+    .transform((v) => v.trim().replace(/^Bot\s+/i, ''))
+    .refine((v) => v.length >= 20 && !/\s/.test(v), { message: 'DISCORD_TOKEN does not look like a bot token (too short or contains spaces)' }),
   DISCORD_APPLICATION_ID: snowflake('DISCORD_APPLICATION_ID', 'the application id from the Developer Portal (General Information)'),
   DISCORD_GUILD_ID: z
     .string()

@@ -4,7 +4,7 @@
  * (the tiny test model, or the job system's stand-in generator for load and error tests), and the
  * real bot started from its own configuration, pointed at the stand-in by DISCORD_API_URL.
  */
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { APIChannel, APIGuild } from 'discord-api-types/v10';
 import { botConfigFromEnv, type BotConfig } from '../../src/bot/config.ts';
 import { registerCommands } from '../../src/bot/register.ts';
@@ -30,8 +30,8 @@ export interface WorldOptions {
   workerConcurrency?: number;
   /** Start the bot in this process (default); false: the test starts it (e.g. as `npm run bot`). */
   bot?: boolean;
-  /** Guilds to create (default 1). */
-  guilds?: number;
+  /** With worker 'tiny': another model folder for the real worker (its folder name is the model id). */
+  modelDir?: string;
 }
 
 export class BotWorld {
@@ -80,7 +80,7 @@ export class BotWorld {
         w.worker = await startWorkerChild({
           redisUrl: SHARED_REDIS,
           prefix: w.prefix,
-          models: kind === 'tiny' ? TINY_MODEL_DIR : 'tiny-sd',
+          models: kind === 'tiny' ? (o.modelDir ?? TINY_MODEL_DIR) : 'tiny-sd',
           ...(kind === 'tiny' ? { entry: 'src/jobs/worker-main.ts' } : {}),
           stepMs: o.stepMs ?? 30,
           steps: o.steps ?? 5,
@@ -88,7 +88,7 @@ export class BotWorld {
           extra: { RIFFCORD_ORT_THREADS: '1' },
         });
       }
-      w.config = botConfigFromEnv(w.env(o.env));
+      w.config = botConfigFromEnv(w.env({ ...(o.modelDir ? { RIFFCORD_MODEL: basename(o.modelDir) } : {}), ...o.env }));
       await registerCommands(w.config);
       if (o.bot !== false) await w.startBot();
       return w;
