@@ -8,7 +8,8 @@
  *     p50/p95 enqueue-to-result, skipped with the reason when the model is not installed;
  *  4. heap after GC at 100 and 1000 jobs (client and worker in this process).
  * Uses the Redis at REDIS_URL (default 127.0.0.1:6379) under a private key prefix, removed afterwards.
- * Flags: --quick (fewer jobs), --skip-real.
+ * Flags: --quick (fewer jobs), --skip-real, --only <1|2|3|4> (one part), --model <id|dir> (another model for part 3, e.g.
+ * test/fixtures/tiny-sd to exercise the path; its figures say nothing about riffcord-small).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -30,6 +31,9 @@ const gc = runInNewContext('gc') as () => void;
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUICK = process.argv.includes('--quick');
 const SKIP_REAL = process.argv.includes('--skip-real');
+const ONLY = process.argv.includes('--only') ? Number(process.argv[process.argv.indexOf('--only') + 1]) : null;
+const part = (n: number) => ONLY === null || ONLY === n;
+const MODEL_ARG = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : 'riffcord-small';
 const prefixes: string[] = [];
 const NO_LIMITS = { userInFlight: 10_000, userPerMinute: 1_000_000, guildInFlight: 10_000, guildPerMinute: 1_000_000, maxQueueLength: 100_000, inflightTtlMs: 600_000 };
 const fmt = (n: number | null, d = 1) => (n === null ? 'n/a' : n.toFixed(d));
@@ -122,23 +126,24 @@ async function scaling(): Promise<void> {
 }
 
 async function realModel(): Promise<void> {
-  console.log('\n3. Real model (riffcord-small) with 1 and 2 worker processes');
+  console.log(`\n3. Real model (${MODEL_ARG}) with 1 and 2 worker processes`);
   if (SKIP_REAL) {
     console.log('   skipped (--skip-real)');
     return;
   }
   let dir: string;
+  let modelId: string;
   try {
-    dir = resolveModelDir('riffcord-small');
-    readModelDir(dir);
+    dir = resolveModelDir(MODEL_ARG);
+    modelId = readModelDir(dir).manifest.id;
   } catch (err) {
-    console.log(`   skipped: models/riffcord-small is not installed or not complete (${(err as Error).message})`);
+    console.log(`   skipped: ${MODEL_ARG} is not installed or not complete (${(err as Error).message})`);
     return;
   }
   const jobs = QUICK ? 2 : 4;
   for (const workers of [1, 2]) {
     try {
-      const r = await throughput({ workers, jobs: jobs * workers, models: 'riffcord-small', model: 'riffcord-small', steps: 20, entry: 'src/jobs/worker-main.ts', readyTimeoutMs: 600_000 });
+      const r = await throughput({ workers, jobs: jobs * workers, models: dir, model: modelId, steps: 20, entry: 'src/jobs/worker-main.ts', readyTimeoutMs: 600_000 });
       console.log(`   ${workers} worker(s): ${r.jobs} jobs of 20 steps in ${r.seconds.toFixed(1)} s = ${r.perMinute.toFixed(2)} jobs/min; enqueue->result p50 ${fmt(r.p50 && r.p50 / 1000)} s, p95 ${fmt(r.p95 && r.p95 / 1000)} s`);
     } catch (err) {
       console.log(`   ${workers} worker(s): failed: ${(err as Error).message.split('\n')[0]}`);
@@ -178,10 +183,10 @@ async function memory(): Promise<void> {
 
 try {
   console.log(`riffcord queue benchmark on ${REDIS}${QUICK ? ' (quick)' : ''}`);
-  await overhead();
-  await scaling();
-  await realModel();
-  await memory();
+  if (part(1)) await overhead();
+  if (part(2)) await scaling();
+  if (part(3)) await realModel();
+  if (part(4)) await memory();
 } finally {
   for (const p of prefixes) await deletePrefix(REDIS, p);
 }

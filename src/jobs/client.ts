@@ -65,6 +65,8 @@ export class JobsClient {
   private readonly limits: LimitsConfig;
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
+  /** QueueEvents' own connections: BullMQ does not close a connection it was given, so close() does. */
+  private readonly eventConnections: Redis[] = [];
 
   constructor(private readonly opts: JobsClientOptions) {
     this.keys = makeKeys(opts.prefix);
@@ -98,7 +100,9 @@ export class JobsClient {
   queueEvents(modelId: string): Promise<QueueEvents> {
     let e = this.events.get(modelId);
     if (!e) {
-      const qe = new QueueEvents(this.keys.queueName(modelId), { connection: connect(this.opts.redisUrl, this.opts.onRedisError), prefix: this.keys.queuePrefix });
+      const connection = connect(this.opts.redisUrl, this.opts.onRedisError);
+      this.eventConnections.push(connection);
+      const qe = new QueueEvents(this.keys.queueName(modelId), { connection, prefix: this.keys.queuePrefix });
       qe.setMaxListeners(0);
       qe.on('error', (err) => this.opts.onRedisError?.(err)); // reconnects on its own
       e = qe.waitUntilReady().then(() => qe);
@@ -176,7 +180,7 @@ export class JobsClient {
   async close(): Promise<void> {
     await Promise.all([...this.events.values()].map(async (e) => (await e).close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await this.redis.quit().catch(() => undefined);
+    await Promise.all([this.redis, ...this.eventConnections].map((r) => r.quit().catch(() => r.disconnect())));
   }
 
   // --- used by JobHandle -------------------------------------------------------------------------
