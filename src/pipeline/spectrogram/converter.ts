@@ -13,7 +13,7 @@ import { melOfSignal, stftPlan } from './stft.ts';
 
 const INT16_SCALE = 32768;
 /** Mel-objective L-BFGS evaluations after Griffin-Lim (see GriffinLimOptions.refineIterations). */
-export const DEFAULT_REFINE_ITERATIONS = 16;
+export const DEFAULT_REFINE_ITERATIONS = 10;
 
 export function audioToMel(channels: Float32Array[], params: SpectrogramParams): MelSpectrogram {
   validateParams(params);
@@ -40,7 +40,11 @@ export function mixToMono(channels: Float32Array[]): Float32Array {
 export type Normalization = { kind: 'loudness'; target: LoudnessTarget } | { kind: 'peak'; headroomDb: number } | { kind: 'none' };
 
 export interface MelToAudioOptions extends GriffinLimOptions {
-  /** NNLS refinement steps of the inverse mel. */
+  /**
+   * NNLS refinement steps of the inverse mel after its interpolated envelope (default 0: with the
+   * mel refinement after Griffin-Lim they no longer change the result, measured SC 0.1368 with 0
+   * vs 0.1374 with 8 on funky_sax, and cost ~6x the interpolation).
+   */
   inverseMelIterations?: number;
   normalization?: Normalization;
   /** Iteration from which magnitudes follow the image's mel (default: a quarter of the way in); -1 never. */
@@ -51,7 +55,12 @@ export interface MelToAudioOptions extends GriffinLimOptions {
 
 export interface MelToAudioTimings {
   inverseMelMs: number;
+  /** Phase reconstruction: PGHI (or random) start, Griffin-Lim and the mel refinement. */
   griffinLimMs: number;
+  /** Of griffinLimMs: the PGHI initial phase. */
+  pghiMs: number;
+  /** Of griffinLimMs: the mel-objective refinement after Griffin-Lim. */
+  refineMs: number;
 }
 
 export async function melToAudio(
@@ -64,11 +73,11 @@ export async function melToAudio(
     throw new Error(`the mel spectrogram has ${mel.numMels} bins but the params say ${params.numFrequencies}`);
   }
   const plan = stftPlan(params);
-  const timings: MelToAudioTimings = { inverseMelMs: 0, griffinLimMs: 0 };
+  const timings: MelToAudioTimings = { inverseMelMs: 0, griffinLimMs: 0, pghiMs: 0, refineMs: 0 };
   const channels: Float32Array[] = [];
   for (const channel of mel.channels) {
     let t = performance.now();
-    const mags = melToLinear(channel, mel.frames, plan.fb, plan.maxBin, { iterations: opts.inverseMelIterations });
+    const mags = melToLinear(channel, mel.frames, plan.fb, plan.maxBin, { iterations: opts.inverseMelIterations ?? 0 });
     timings.inverseMelMs += performance.now() - t;
     t = performance.now();
     const iterations = opts.iterations ?? DEFAULT_GLA_ITERATIONS;
@@ -77,15 +86,23 @@ export async function melToAudio(
       (opts.initialPhaseMethod ?? 'pghi') === 'pghi'
         ? pghiPhase(mags, mel.frames, { nFft: plan.sizes.nFft, hop: plan.sizes.hopLength, windowLength: plan.sizes.winLength, bins: plan.maxBin + 1 }, mulberry32(opts.seed ?? 0))
         : undefined;
+    timings.pghiMs += performance.now() - t;
+    let glaDone = performance.now();
     const signal = await griffinLim(mags, mel.frames, params, {
       ...opts,
+      onIteration: (done, total) => {
+        if (done === iterations) glaDone = performance.now();
+        opts.onIteration?.(done, total);
+      },
       iterations,
       refineIterations: opts.refineIterations ?? DEFAULT_REFINE_ITERATIONS,
       refineMel: channel,
       initialPhase,
       melTarget: from >= 0 && from < iterations ? { mel: channel, fromIteration: from } : undefined,
     });
-    timings.griffinLimMs += performance.now() - t;
+    const end = performance.now();
+    timings.griffinLimMs += end - t;
+    if ((opts.refineIterations ?? DEFAULT_REFINE_ITERATIONS) > 0) timings.refineMs += end - glaDone;
     const out = new Float32Array(signal.length);
     for (let i = 0; i < signal.length; i++) out[i] = signal[i] / INT16_SCALE;
     channels.push(out);

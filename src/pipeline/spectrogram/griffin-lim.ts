@@ -56,7 +56,7 @@ export interface GriffinLimOptions {
   refineMel?: Float64Array;
 }
 
-export const DEFAULT_GLA_ITERATIONS = 32;
+export const DEFAULT_GLA_ITERATIONS = 6;
 export const DEFAULT_GLA_MOMENTUM = 0.99;
 
 /** Small, fast, seedable PRNG (mulberry32) for the initial phase; same seed, same audio. */

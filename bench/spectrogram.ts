@@ -1,0 +1,188 @@
+/**
+ * Spectrogram engine benchmark: image -> audio time and quality (mel spectral convergence, SC) per
+ * reference image, the time split, SC against iteration count for PGHI vs random start, audio ->
+ * image time per 5.12 s clip, and peak RSS of each direction (measured in child processes).
+ * Run: npx tsx bench/spectrogram.ts [--runs N] [--quick]   (--quick: fewer images and sweep points)
+ * Timings on a shared machine are noisy: each figure is a median, and the FFT frame transform
+ * time measured in the same process is printed so figures can be scaled to an unloaded machine.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeWav } from '../src/pipeline/audio/encode.ts';
+import { DEFAULT_REFINE_ITERATIONS, melToAudio, type MelToAudioOptions } from '../src/pipeline/spectrogram/converter.ts';
+import { DEFAULT_GLA_ITERATIONS } from '../src/pipeline/spectrogram/griffin-lim.ts';
+import { decodeImageFile } from '../src/pipeline/spectrogram/image.ts';
+import { audioFileToImage } from '../src/pipeline/spectrogram/index.ts';
+import { melSpectralConvergence } from '../src/pipeline/spectrogram/quality.ts';
+import { stftPlan } from '../src/pipeline/spectrogram/stft.ts';
+import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const REF = resolve(process.env.RIFFCORD_SHARED_REFERENCE ?? resolve(here, '../../shared/reference'), 'riffusion');
+const CLIPS = ['clip_0_start_15795_ms_duration_5678_ms', 'clip_2_start_103694_ms_duration_5678_ms'];
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 3;
+const MELSC = resolve(REF, '../../tools/melsc.py');
+
+const median = (a: number[]) => {
+  const s = a.slice().sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+async function child(direction: string): Promise<void> {
+  const t = performance.now();
+  if (direction === 'i2a') {
+    const d = await decodeImageFile(readFileSync(resolve(REF, 'model_outputs/funky_sax.png')));
+    await melToAudio(d.mel, d.params, { seed: 0 });
+  } else {
+    await audioFileToImage(resolve(REF, `${CLIPS[0]}.wav`), { durationSeconds: 5.12 });
+  }
+  const ms = performance.now() - t;
+  process.stdout.write(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024, ms }));
+  process.exit(0);
+}
+
+/** Median microseconds of one forward + one inverse frame transform: the unit of all the work. */
+function frameTransformUs(): number {
+  const plan = stftPlan(RIFFUSION_DEFAULTS);
+  const seg = Float64Array.from({ length: plan.window.length }, (_, i) => Math.sin(i * 0.37));
+  const re = new Float64Array(plan.maxBin + 1);
+  const im = new Float64Array(plan.maxBin + 1);
+  const samples: number[] = [];
+  for (let b = 0; b < 9; b++) {
+    const t = performance.now();
+    for (let i = 0; i < 40; i++) {
+      plan.transform.forward(seg, re, im);
+      plan.transform.inverse(re, im, seg);
+    }
+    samples.push(((performance.now() - t) / 40) * 1000);
+  }
+  return median(samples);
+}
+
+function referenceSc(image: string, channels: Float32Array[], sampleRate: number): string {
+  if (!existsSync(MELSC) || !existsSync('/usr/bin/python3')) return 'n/a';
+  const dir = mkdtempSync(join(tmpdir(), 'riffcord-bench-'));
+  try {
+    const wav = join(dir, 'out.wav');
+    writeFileSync(wav, encodeWav(channels, sampleRate));
+    const out = execFileSync('/usr/bin/python3', [MELSC, image, wav], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return /SC=([0-9.]+)/.exec(out)?.[1] ?? 'n/a';
+  } catch {
+    return 'n/a';
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(resolve(REF, 'reference.json'))) {
+    console.log(`no Riffusion reference data at ${REF}; set RIFFCORD_SHARED_REFERENCE`);
+    return;
+  }
+  console.log(`load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}, runs ${RUNS}`);
+  console.log(
+    `defaults: PGHI start, ${DEFAULT_GLA_ITERATIONS} fast Griffin-Lim iterations + ${DEFAULT_REFINE_ITERATIONS} L-BFGS mel-objective evaluations, inverse mel = interpolated envelope`,
+  );
+  const unitBefore = frameTransformUs();
+
+  // 1. Image -> audio per image: median time, split, SC (ours and the reference scorer).
+  const modelDir = resolve(REF, 'model_outputs');
+  let images = readdirSync(modelDir).filter((f) => f.endsWith('.png')).map((f) => resolve(modelDir, f));
+  images.push(...CLIPS.map((c) => resolve(REF, `${c}.png`)));
+  const decoded = [];
+  for (const file of images) {
+    const d = await decodeImageFile(readFileSync(file));
+    decoded.push({ file, name: file.split('/').pop()!.replace(/_start.*$/, '').replace('.png', ''), d, tall: readFileSync(file).readUInt32BE(20) });
+  }
+  const tested = decoded.filter((x) => x.tall === 512 && (!quick || /funky_sax\.|clip_2/.test(x.file)));
+  const skipped = decoded.filter((x) => x.tall !== 512).map((x) => `${x.name} (${x.tall} px tall)`);
+  const times = tested.map(() => [] as number[]);
+  const splits = tested.map(() => [] as Array<Record<string, number>>);
+  const results = new Array<{ channels: Float32Array[]; sampleRate: number } | undefined>(tested.length);
+  for (let r = 0; r < RUNS; r++) {
+    // Images take turns run by run, so load from other processes hits all of them alike.
+    for (let i = 0; i < tested.length; i++) {
+      const { d } = tested[i];
+      const t = performance.now();
+      const out = await melToAudio(d.mel, d.params, { seed: 0 });
+      times[i].push(performance.now() - t);
+      splits[i].push({ ...out.timings });
+      results[i] = out;
+    }
+  }
+  const unitAfter = frameTransformUs();
+  const unit = (unitBefore + unitAfter) / 2;
+  console.log('\nimage -> audio (default options, seed 0)');
+  console.log('image                               frames   median   inv-mel    PGHI   GLA  refine   SC(ours)  SC(melsc.py)');
+  const scs: number[] = [];
+  for (let i = 0; i < tested.length; i++) {
+    const { d, name, file } = tested[i];
+    const sc = melSpectralConvergence(d.mel, results[i]!.channels, d.params);
+    scs.push(sc);
+    const m = (k: string) => median(splits[i].map((s) => s[k]));
+    const gla = m('griffinLimMs') - m('pghiMs') - m('refineMs');
+    console.log(
+      `${name.padEnd(36)}${String(d.mel.frames).padStart(6)} ${fmt(median(times[i])).padStart(8)} ${fmt(m('inverseMelMs')).padStart(9)} ${fmt(m('pghiMs')).padStart(7)} ${fmt(gla).padStart(6)} ${fmt(m('refineMs')).padStart(7)}   ${sc.toFixed(4)}     ${referenceSc(file, results[i]!.channels, results[i]!.sampleRate)}`,
+    );
+  }
+  if (skipped.length) console.log(`not timed (not 512 tall): ${skipped.join(', ')}`);
+  const all = times.flat();
+  const evals = 512 * (DEFAULT_GLA_ITERATIONS + DEFAULT_REFINE_ITERATIONS);
+  console.log(
+    `median over all: ${fmt(median(all))}; frame transform (fwd+inv) ${unit.toFixed(0)} us here; ` +
+      `the phase work is ${evals} such pairs on 2 threads (${fmt((evals * unit) / 2000)} of pure transform time at this load)`,
+  );
+  console.log('Riffusion baseline (its own converter, 1 thread, measured): 77-108 s per 512x512 clip, SC 0.156 (clip_2) - 0.237 (og_beat)');
+
+  // 2. SC against iteration count.
+  const sweepImage = tested.find((x) => /funky_sax\./.test(x.file)) ?? tested[0];
+  const counts = quick ? [0, 8, 16] : [0, 4, 8, 16, 32, 64];
+  console.log(`\nSC against iteration count (${sweepImage.name}; each "iteration" = one forward + inverse STFT)`);
+  console.log('iters   random GLA   PGHI GLA   PGHI + 3/8 GLA, 5/8 L-BFGS (default split)');
+  console.log('        (GLA-only columns with 8 NNLS inverse-mel steps, as before the refinement)');
+  for (const n of counts) {
+    const row: string[] = [];
+    const cases: MelToAudioOptions[] = [
+      { initialPhaseMethod: 'random', iterations: n, refineIterations: 0, inverseMelIterations: 8 },
+      { initialPhaseMethod: 'pghi', iterations: n, refineIterations: 0, inverseMelIterations: 8 },
+      { initialPhaseMethod: 'pghi', iterations: Math.round((n * 3) / 8), refineIterations: n - Math.round((n * 3) / 8) },
+    ];
+    for (const c of cases) {
+      const out = await melToAudio(sweepImage.d.mel, sweepImage.d.params, { seed: 0, normalization: { kind: 'none' }, ...c });
+      row.push(melSpectralConvergence(sweepImage.d.mel, out.channels, sweepImage.d.params).toFixed(4));
+    }
+    console.log(`${String(n).padStart(5)}   ${row[0].padStart(10)}   ${row[1].padStart(8)}   ${row[2].padStart(10)}`);
+  }
+
+  // 3. Audio -> image per 5.12 s clip.
+  const a2i: number[] = [];
+  for (let r = 0; r < Math.max(5, RUNS); r++) {
+    const t = performance.now();
+    await audioFileToImage(resolve(REF, `${CLIPS[r % 2]}.wav`), { durationSeconds: 5.12 });
+    a2i.push(performance.now() - t);
+  }
+  console.log(`\naudio -> image, 5.12 s clip (decode + STFT + mel + PNG): median ${fmt(median(a2i))} (target <= 0.3 s)`);
+
+  // 4. Peak RSS of each direction, each in a fresh process.
+  for (const dir of ['a2i', 'i2a']) {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir], { encoding: 'utf8' });
+    try {
+      const r = JSON.parse(res.stdout) as { rssMb: number; ms: number };
+      console.log(`peak RSS ${dir === 'a2i' ? 'audio -> image' : 'image -> audio'}: ${r.rssMb.toFixed(0)} MB (whole process incl. Node + tsx; target < 500 MB)`);
+    } catch {
+      console.log(`peak RSS ${dir}: child failed: ${res.stderr.slice(0, 300)}`);
+    }
+  }
+  console.log(`\nworst SC over the timed images: ${Math.max(...scs).toFixed(4)}`);
+}
+
+const childArg = args.indexOf('--child');
+if (childArg >= 0) await child(args[childArg + 1]);
+else await main();
