@@ -1,0 +1,55 @@
+/**
+ * Joins a voice channel and keeps the connection up: the voice library resumes a dropped voice
+ * websocket itself; when the session is gone (Disconnected without a quick reconnect) we rejoin,
+ * with backoff, and give up only after `maxRejoins` attempts.
+ */
+import { entersState, joinVoiceChannel, VoiceConnectionStatus, type VoiceConnection } from '@discordjs/voice';
+import type { Guild } from 'discord.js';
+
+export interface KeepConnectedOptions {
+  maxRejoins?: number;
+  readyTimeoutMs?: number;
+  onRejoin?: (attempt: number) => void;
+  onGiveUp?: (err: Error) => void;
+}
+
+export class VoiceJoinError extends Error {
+  override name = 'VoiceJoinError';
+}
+
+export async function joinAndKeepConnected(guild: Guild, channelId: string, options: KeepConnectedOptions = {}): Promise<VoiceConnection> {
+  const connection = joinVoiceChannel({ guildId: guild.id, channelId, adapterCreator: guild.voiceAdapterCreator, selfDeaf: true });
+  const readyTimeout = options.readyTimeoutMs ?? 15_000;
+  try {
+    await entersState(connection, VoiceConnectionStatus.Ready, readyTimeout);
+  } catch {
+    connection.destroy();
+    throw new VoiceJoinError(`could not connect to the voice channel within ${readyTimeout / 1000} s`);
+  }
+  let attempts = 0;
+  connection.on('stateChange', (_old, state) => {
+    if (state.status === VoiceConnectionStatus.Ready) attempts = 0;
+  });
+  connection.on(VoiceConnectionStatus.Disconnected, async () => {
+    try {
+      // Moving channels or a resumable drop: the library gets back to Signalling/Connecting itself.
+      await Promise.race([
+        entersState(connection, VoiceConnectionStatus.Signalling, 2_000),
+        entersState(connection, VoiceConnectionStatus.Connecting, 2_000),
+      ]);
+    } catch {
+      if (connection.state.status === VoiceConnectionStatus.Destroyed) return;
+      const max = options.maxRejoins ?? 5;
+      if (attempts >= max) {
+        connection.destroy();
+        options.onGiveUp?.(new VoiceJoinError(`the voice connection dropped and ${max} rejoins failed`));
+        return;
+      }
+      attempts++;
+      options.onRejoin?.(attempts);
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** (attempts - 1))));
+      if ((connection.state.status as VoiceConnectionStatus) !== VoiceConnectionStatus.Destroyed) connection.rejoin();
+    }
+  });
+  return connection;
+}

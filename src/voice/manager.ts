@@ -1,0 +1,169 @@
+/**
+ * Every radio of one bot process: one session per guild, started from /radio start or resumed
+ * from Redis after a restart, fed the gateway's voice-state and reaction events.
+ */
+import { ChannelType, Events, PermissionFlagsBits, type Client, type Guild, type MessageReaction, type PartialMessageReaction, type PartialUser, type User, type VoiceState } from 'discord.js';
+import type { Redis } from 'ioredis';
+import { UserFacingError } from '../bot/errors.ts';
+import type { JobsClient } from '../jobs/client.ts';
+import type { Logger } from '../jobs/logging.ts';
+import { initialPlan } from './plan.ts';
+import { RadioSession } from './session.ts';
+import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from './settings.ts';
+import { RadioStore, type RadioRecord } from './store.ts';
+import { VoteRound } from './votes.ts';
+
+export interface RadioManagerDeps {
+  client: Client;
+  jobs: JobsClient;
+  redis: Redis;
+  redisPrefix: string;
+  log: Logger;
+  settings?: RadioSettings;
+}
+
+export interface StartRadio {
+  guild: Guild;
+  userId: string;
+  textChannelId: string;
+  prompt: string;
+  seed?: number;
+  seedImageId?: string;
+  denoising?: number;
+  model?: string;
+}
+
+export class RadioManager {
+  readonly store: RadioStore;
+  private readonly sessions = new Map<string, RadioSession>();
+  private readonly starting = new Set<string>();
+  private readonly settings: RadioSettings;
+
+  constructor(private readonly deps: RadioManagerDeps) {
+    this.store = new RadioStore(deps.redis, deps.redisPrefix);
+    this.settings = deps.settings ?? DEFAULT_RADIO_SETTINGS;
+    deps.client.on(Events.VoiceStateUpdate, (_old: VoiceState, now: VoiceState) => this.sessions.get(now.guild.id)?.refreshListeners());
+    const onReaction = (added: boolean) => (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
+      const guildId = reaction.message.guildId;
+      if (!guildId || user.bot) return;
+      void this.sessions.get(guildId)?.onReaction(reaction.message.id, reaction.emoji.name, user.id, added);
+    };
+    deps.client.on(Events.MessageReactionAdd, onReaction(true));
+    deps.client.on(Events.MessageReactionRemove, onReaction(false));
+  }
+
+  get(guildId: string): RadioSession | undefined {
+    const s = this.sessions.get(guildId);
+    return s && !s.isStopped ? s : undefined;
+  }
+
+  /** The voice channel the user is in, checked for what the radio needs; throws a UserFacingError otherwise. */
+  voiceChannelOf(guild: Guild, userId: string): string {
+    const channelId = guild.voiceStates.cache.get(userId)?.channelId;
+    if (!channelId) throw new UserFacingError('Join a voice channel first: the radio plays in the voice channel you are in.');
+    const channel = guild.channels.cache.get(channelId);
+    if (!channel || (channel.type !== ChannelType.GuildVoice && channel.type !== ChannelType.GuildStageVoice)) {
+      throw new UserFacingError('The radio can only play in a voice channel.');
+    }
+    const me = guild.members.me;
+    const perms = me ? channel.permissionsFor(me) : null;
+    const missing = [
+      [PermissionFlagsBits.ViewChannel, 'View Channel'],
+      [PermissionFlagsBits.Connect, 'Connect'],
+      [PermissionFlagsBits.Speak, 'Speak'],
+    ].filter(([bit]) => !perms?.has(bit as bigint)).map(([, name]) => name);
+    if (missing.length) throw new UserFacingError(`I cannot play in <#${channelId}>: I am missing the ${missing.join(', ')} permission${missing.length > 1 ? 's' : ''} there. Ask a server admin to grant them.`);
+    if ('full' in channel && channel.full && !perms?.has(PermissionFlagsBits.MoveMembers)) {
+      throw new UserFacingError(`<#${channelId}> is full, so I cannot join it.`);
+    }
+    return channelId;
+  }
+
+  async start(o: StartRadio): Promise<RadioSession> {
+    const running = this.get(o.guild.id);
+    if (running || this.starting.has(o.guild.id)) {
+      throw new UserFacingError(`A radio is already playing in this server${running ? ` (in <#${running.voiceChannelId}>)` : ''}. Use /radio suggest to steer it or /radio stop to end it.`);
+    }
+    const voiceChannelId = this.voiceChannelOf(o.guild, o.userId);
+    const settings: RadioSettings = {
+      ...this.settings,
+      plan: {
+        ...this.settings.plan,
+        ...(o.denoising !== undefined ? { denoising: o.denoising } : {}),
+        ...(o.seedImageId ? { seedImageId: o.seedImageId } : {}),
+        ...(o.model ? { model: o.model } : {}),
+      },
+    };
+    const record: RadioRecord = {
+      guildId: o.guild.id,
+      voiceChannelId,
+      textChannelId: o.textChannelId,
+      startedBy: o.userId,
+      startedAt: Date.now(),
+      plan: initialPlan(o.prompt, o.seed ?? Math.floor(Math.random() * 2 ** 31)),
+      round: VoteRound.fresh(1, Date.now(), settings.maxSuggestions).data,
+      settings,
+    };
+    return this.launch(record);
+  }
+
+  private async launch(record: RadioRecord): Promise<RadioSession> {
+    this.starting.add(record.guildId);
+    try {
+      const session = await RadioSession.start({ client: this.deps.client, jobs: this.deps.jobs, store: this.store, log: this.deps.log }, record);
+      this.sessions.set(record.guildId, session);
+      session.once('stopped', () => {
+        if (this.sessions.get(record.guildId) === session) this.sessions.delete(record.guildId);
+      });
+      return session;
+    } finally {
+      this.starting.delete(record.guildId);
+    }
+  }
+
+  /** After a restart: every radio saved in Redis whose guild and channel are still there plays again. */
+  async resumeAll(): Promise<RadioSession[]> {
+    const resumed: RadioSession[] = [];
+    for (const record of await this.store.list()) {
+      if (this.get(record.guildId)) continue;
+      const guild = this.deps.client.guilds.cache.get(record.guildId);
+      if (!guild?.channels.cache.has(record.voiceChannelId)) {
+        await this.store.remove(record.guildId);
+        continue;
+      }
+      try {
+        // The old vote message is gone from this process's cache: the round starts afresh.
+        const fresh = VoteRound.fresh(record.round.number, Date.now(), record.settings.maxSuggestions).data;
+        resumed.push(await this.launch({ ...record, round: fresh, voteMessageId: undefined }));
+      } catch (err) {
+        this.deps.log.warn({ err, guildId: record.guildId }, 'could not resume a radio after the restart');
+      }
+    }
+    return resumed;
+  }
+
+  async stop(guildId: string, reason?: string): Promise<boolean> {
+    const s = this.get(guildId);
+    if (!s) return false;
+    await s.stop(reason);
+    return true;
+  }
+
+  /** Bot shutdown: leave every channel, keep the saved state for the next start. */
+  async suspendAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.suspend()));
+    this.sessions.clear();
+  }
+}
+
+const managers = new WeakMap<Client, RadioManager>();
+
+/** The process's radio manager for this client, made on first use. */
+export function radioManagerFor(client: Client, make: () => RadioManagerDeps): RadioManager {
+  let m = managers.get(client);
+  if (!m) {
+    m = new RadioManager(make());
+    managers.set(client, m);
+  }
+  return m;
+}

@@ -1,0 +1,40 @@
+/** The radio's messages: now playing (per clip), the vote of a round, its result. Pure builders. */
+import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import type { RadioClipMeta } from './clip-source.ts';
+import { NUMBER_EMOJIS, type Suggestion } from './votes.ts';
+
+export interface NowPlayingView {
+  clip: RadioClipMeta;
+  nextTarget: string | null;
+  fallingBehind: boolean;
+  listeners: number;
+  buffered: number;
+  paused: boolean;
+  stoppedReason?: string;
+}
+
+export function nowPlayingMessage(v: NowPlayingView): { embeds: EmbedBuilder[]; files: AttachmentBuilder[]; content: string } {
+  const file = new AttachmentBuilder(Buffer.from(v.clip.png), { name: `clip-${v.clip.index}.png` });
+  const lines = [
+    v.clip.phase === 'moving' && v.clip.target
+      ? `Moving from **${v.clip.prompt}** to **${v.clip.target}** (alpha ${v.clip.alpha.toFixed(2)})`
+      : `Exploring **${v.clip.prompt}** (alpha ${v.clip.alpha.toFixed(2)})`,
+    `Next target: ${v.nextTarget ? `**${v.nextTarget}**` : 'none yet (use /radio suggest)'}`,
+    `Listeners: ${v.listeners} · buffered clips: ${v.buffered}`,
+  ];
+  if (v.fallingBehind) lines.push('⚠️ Generation is falling behind: repeating the current clip until the next one is ready.');
+  if (v.paused) lines.push('⏸️ Paused: nobody is listening.');
+  if (v.stoppedReason) lines.push(`⏹️ The radio stopped: ${v.stoppedReason}`);
+  const embed = new EmbedBuilder().setTitle('📻 Now playing').setDescription(lines.join('\n')).setThumbnail(`attachment://${file.name}`);
+  return { content: '', embeds: [embed], files: [file] };
+}
+
+export function voteMessage(round: number, suggestions: Suggestion[], counts: number[], endsAt: number): string {
+  const lines = suggestions.map((s, i) => `${NUMBER_EMOJIS[i]} ${s.prompt} — ${counts[i]} vote${counts[i] === 1 ? '' : 's'}`);
+  return [`🗳️ **Radio round ${round}**: react with a number to vote for the next style (listeners in the voice channel only; one vote each). Ends <t:${Math.ceil(endsAt / 1000)}:R>.`, ...lines].join('\n');
+}
+
+export function roundResultMessage(round: number, winner: { suggestion: Suggestion; votes: number } | null): string {
+  if (!winner) return `🗳️ Radio round ${round} ended with no suggestions: the radio keeps exploring the current style.`;
+  return `🏆 Radio round ${round}: **${winner.suggestion.prompt}** wins with ${winner.votes} vote${winner.votes === 1 ? '' : 's'}; the music moves there next.`;
+}
