@@ -139,3 +139,12 @@ describe('job reliability (worker processes)', () => {
     expect(r.stderr).toContain('RESULT_TTL_SECONDS must be a whole number of at least 60 (got "5")');
   });
 });
+
+describe('clean shutdown of client and worker objects', () => {
+  it('after close() nothing keeps the process alive', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/jobs-client-exit.ts'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.error).toBeUndefined(); // a timeout here means a connection or timer was left open
+    expect(r.stdout).toBe('closed\n');
+    expect(r.status).toBe(0);
+  });
+});
