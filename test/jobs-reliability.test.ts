@@ -99,8 +99,8 @@ describe('job reliability (worker processes)', () => {
 
   it('Redis restarted while client and worker run: both reconnect, queued and running jobs survive', async () => {
     const redis = new PrivateRedis(await freePort());
-    await redis.start();
     try {
+      await redis.start();
       const { client, worker, completions } = setup(redis.url);
       await worker({ LOCK_DURATION_MS: '10000', HEARTBEAT_TTL_MS: '30000' });
       const running = await client.enqueue({ kind: 'riff', request: request('through the outage', 104, { model: 'standin' }) }, me);
