@@ -3,6 +3,7 @@ import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputC
 import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
+import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
 import type { RadioSession } from '../voice/session.ts';
 import { radioSettingsFromEnv } from '../voice/settings.ts';
@@ -11,7 +12,7 @@ import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 
 /** What /radio needs from the bot's context. */
-export type RadioContext = Pick<BotContext, 'jobs' | 'redis' | 'log'> & { config: Pick<BotContext['config'], 'redisPrefix' | 'model' | 'maxPromptChars'> };
+export type RadioContext = Pick<BotContext, 'redis' | 'log'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
 
 export const DEFAULT_RADIO_PROMPT = 'chill lofi hip hop beat';
 
@@ -37,14 +38,12 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
 
 function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
-  return radioManagerFor(interaction.client, () => ({
-    client: interaction.client,
-    jobs: ctx.jobs,
-    redis: ctx.redis,
-    redisPrefix: ctx.config.redisPrefix,
-    log: ctx.log,
-    settings: radioSettingsFromEnv(),
-  }));
+  return radioManagerFor(interaction.client, () => {
+    const settings = radioSettingsFromEnv();
+    const { redisUrl, redisPrefix, model } = ctx.config;
+    const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
+    return { client: interaction.client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
+  });
 }
 
 function guildOf(interaction: ChatInputCommandInteraction): Guild {
@@ -64,7 +63,7 @@ function requireListener(session: RadioSession, userId: string, what: string): v
 
 const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral as const });
 
-async function execute(interaction: ChatInputCommandInteraction, ctx: RadioContext): Promise<void> {
+export async function runRadio(interaction: ChatInputCommandInteraction, ctx: RadioContext): Promise<void> {
   const guild = guildOf(interaction);
   const manager = managerOf(interaction, ctx);
   const userId = interaction.user.id;
@@ -127,6 +126,6 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: RadioConte
 
 export const radio: SlashCommand = {
   data,
-  execute,
+  execute: runRadio,
   autocomplete: seedImageChoices,
 };

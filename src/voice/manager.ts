@@ -149,10 +149,11 @@ export class RadioManager {
     return true;
   }
 
-  /** Bot shutdown: leave every channel, keep the saved state for the next start. */
+  /** Bot shutdown: leave every channel, keep the saved state for the next start; closes the radio's job client. */
   async suspendAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.suspend()));
     this.sessions.clear();
+    await this.deps.jobs.close();
   }
 }
 

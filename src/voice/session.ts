@@ -18,6 +18,7 @@ import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { generateClip, type RadioClipMeta } from './clip-source.ts';
 import { joinAndKeepConnected } from './connection.ts';
+import { radioRequester } from './jobs.ts';
 import { CrossfadeStream } from './crossfade-stream.ts';
 import { nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
 import { planNext, retarget } from './plan.ts';
@@ -131,7 +132,7 @@ export class RadioSession extends EventEmitter {
       this.inflight++;
       const made = generateClip(this.deps.jobs, planned, {
         sessionId: `radio:${this.guildId}`,
-        requester: { userId: this.record.startedBy, guildId: this.guildId },
+        requester: radioRequester(this.guildId),
         timeoutMs: s.clipTimeoutSeconds * 1000,
       });
       made.catch(() => undefined); // handled in order below

@@ -1,0 +1,87 @@
+/** Measurements on what a listener received: gaps, silence, loudness over time, spectrum. */
+import FFT from 'fft.js';
+import { integratedLoudness } from '../../../src/pipeline/audio/loudness.ts';
+import { SAMPLE_RATE, type ReceivedFrame } from './sink.ts';
+
+/** Longest stretch with no audio arriving beyond the 20 ms each frame covers, and lost packets. */
+export function arrivalGaps(frames: ReceivedFrame[]): { maxGapMs: number; lostPackets: number } {
+  let maxGapMs = 0;
+  let lost = 0;
+  for (let i = 1; i < frames.length; i++) {
+    maxGapMs = Math.max(maxGapMs, frames[i].arrivalMs - frames[i - 1].arrivalMs - 20);
+    if (frames[i].ssrc === frames[i - 1].ssrc) lost += ((frames[i].sequence - frames[i - 1].sequence + 65536) % 65536) - 1;
+  }
+  return { maxGapMs, lostPackets: lost };
+}
+
+/** The frames' samples as float channels. */
+export function toChannels(frames: ReceivedFrame[]): [Float32Array, Float32Array] {
+  const n = frames.reduce((s, f) => s + f.pcm.length / 2, 0);
+  const l = new Float32Array(n);
+  const r = new Float32Array(n);
+  let at = 0;
+  for (const f of frames) {
+    for (let i = 0; i < f.pcm.length / 2; i++, at++) {
+      l[at] = f.pcm[2 * i] / 32768;
+      r[at] = f.pcm[2 * i + 1] / 32768;
+    }
+  }
+  return [l, r];
+}
+
+/** Longest run of (near) digital silence, in ms. */
+export function longestSilenceMs(channels: Float32Array[], threshold = 1e-3): number {
+  let run = 0;
+  let longest = 0;
+  const n = channels[0].length;
+  for (let i = 0; i < n; i++) {
+    const quiet = channels.every((c) => Math.abs(c[i]) < threshold);
+    run = quiet ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return (longest / SAMPLE_RATE) * 1000;
+}
+
+export function rms(channels: Float32Array[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const c of channels) for (const v of c) (sum += v * v), n++;
+  return Math.sqrt(sum / Math.max(1, n));
+}
+
+/** Integrated loudness of consecutive windows (LUFS). */
+export function windowLoudness(channels: Float32Array[], windowSeconds: number): number[] {
+  const w = Math.round(windowSeconds * SAMPLE_RATE);
+  const out: number[] = [];
+  for (let s = 0; s + w <= channels[0].length; s += w) out.push(integratedLoudness(channels.map((c) => c.subarray(s, s + w)), SAMPLE_RATE));
+  return out;
+}
+
+/** Largest sample-to-sample step, a click detector (full scale 1). */
+export function maxStep(channel: Float32Array): number {
+  let m = 0;
+  for (let i = 1; i < channel.length; i++) m = Math.max(m, Math.abs(channel[i] - channel[i - 1]));
+  return m;
+}
+
+/** Average magnitude spectrum (Hann, 4096-point frames) of a mono signal, normalised to sum 1. */
+export function averageSpectrum(mono: Float32Array, size = 4096): Float64Array {
+  const fft = new FFT(size);
+  const acc = new Float64Array(size / 2);
+  const input = new Array<number>(size);
+  const out = fft.createComplexArray() as number[];
+  for (let s = 0; s + size <= mono.length; s += size / 2) {
+    for (let i = 0; i < size; i++) input[i] = mono[s + i] * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size));
+    fft.realTransform(out, input);
+    for (let k = 0; k < size / 2; k++) acc[k] += Math.hypot(out[2 * k], out[2 * k + 1]);
+  }
+  const total = acc.reduce((a, b) => a + b, 0) || 1;
+  return acc.map((v) => v / total);
+}
+
+/** Distance between two normalised spectra (L1). */
+export function spectralDistance(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
+  return d;
+}
