@@ -72,4 +72,11 @@ describe('Dockerfiles', () => {
       expect(existsSync(join(ROOT, args.at(-1)!))).toBe(true);
     }
   });
+
+  it('the bot image runs the script `npm run bot` runs', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(readFileSync(join(DOCKER, 'Dockerfile.bot'), 'utf8'))?.[1] ?? '[]') as string[];
+    expect(pkg.scripts.bot).toBe(`tsx ${cmd.at(-1)}`);
+    expect(existsSync(join(ROOT, cmd.at(-1)!))).toBe(true);
+  });
 });
