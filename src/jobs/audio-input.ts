@@ -1,12 +1,9 @@
 /**
- * ADAPTER (small, on purpose): uploaded audio bytes -> spectrogram PNG for remix jobs.
- * The spectrogram engine has no single `audioToImage` export yet, so this composes its pieces
- * (decodeAudio -> audioToMel -> melToImageFile) with Riffusion's default params and the first
- * 5.12 s (512 columns) of the upload. Replace the body with the engine's audioToImage once it exists.
+ * Uploaded audio bytes -> spectrogram PNG for remix jobs, in the serving model's spectrogram
+ * params and image width (the first `width` frames of the upload, 5.12 s for both shipped formats).
  */
 import { decodeAudio, AudioDecodeError } from '../pipeline/audio/decode.ts';
-import { audioToMel } from '../pipeline/spectrogram/converter.ts';
-import { melToImageFile } from '../pipeline/spectrogram/image.ts';
+import { samplesToImage } from '../pipeline/spectrogram/index.ts';
 import { RIFFUSION_DEFAULTS, samplesForFrames, type SpectrogramParams } from '../pipeline/spectrogram/params.ts';
 import { JobInputError } from './errors.ts';
 
@@ -20,6 +17,6 @@ export async function uploadedAudioToPng(bytes: Uint8Array, width = 512, params:
     throw err;
   }
   if (channels[0].length < params.sampleRate * 0.5) throw new JobInputError('the uploaded audio is shorter than half a second');
-  const { bytes: png } = await melToImageFile(audioToMel(channels, params), params, 'png');
+  const { bytes: png } = await samplesToImage(channels, params);
   return png;
 }

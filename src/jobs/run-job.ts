@@ -63,7 +63,11 @@ export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResu
       const src =
         'png' in data.source
           ? await blob(ctx.store, data.source.png, 'the clip to remix')
-          : await uploadedAudioToPng(await blob(ctx.store, data.source.audio, 'the uploaded audio'));
+          : await uploadedAudioToPng(
+              await blob(ctx.store, data.source.audio, 'the uploaded audio'),
+              ctx.generator.imageSize?.width,
+              ctx.generator.spectrogramParams,
+            );
       await checkImage(src, 'the clip to remix');
       requests.push({ ...req, init: { bytes: src } });
       break;

@@ -9,14 +9,13 @@ import { loadGenerator } from '../pipeline/load-generator.ts';
 import { ConfigError, workerConfigFromEnv, type WorkerConfig } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { JobMetrics } from './metrics.ts';
-import { pngToAudio } from './to-audio.ts';
 import { GenerationWorker } from './worker.ts';
 
 /** Production generator factory; tests and benchmarks pass their own to runWorker. */
 export type GeneratorFactory = (modelIdOrDir: string, log: Logger) => Promise<Generator>;
 
 export const loadRealGenerator: GeneratorFactory = async (modelIdOrDir, log) => {
-  const g = await loadGenerator(modelIdOrDir, { toAudio: pngToAudio, log: (message) => log.info({ model: modelIdOrDir }, message) });
+  const g = await loadGenerator(modelIdOrDir, { log: (message) => log.info({ model: modelIdOrDir }, message) });
   return g;
 };
 

@@ -3,6 +3,7 @@
  * generator that makes it. Plain serialisable data only: no tensors, no Discord, no queue types.
  */
 import type { SchedulerName } from './diffusion/schedulers/types.ts';
+import type { SpectrogramParams } from './spectrogram/params.ts';
 
 /** One end of a generation: Riffusion's PromptInput. */
 export interface PromptInput {
@@ -64,6 +65,10 @@ export interface GenerateOptions {
 
 export interface Generator {
   readonly modelId: string;
+  /** Spectrogram params of the model's images (uploads are converted with these); Riffusion's when absent. */
+  readonly spectrogramParams?: SpectrogramParams;
+  /** Pixel size of the model's images; 512x512 when absent. */
+  readonly imageSize?: { width: number; height: number };
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
   close(): Promise<void>;
 }

@@ -4,25 +4,18 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { encodeAudio } from '../../pipeline/audio/encode.ts';
 import { GenerationAbortedError, InvalidRequestError, ModelLoadError } from '../../pipeline/diffusion/errors.ts';
-import type { DiffusionGenerator, ToAudio } from '../../pipeline/diffusion/generator.ts';
+import type { DiffusionGenerator } from '../../pipeline/diffusion/generator.ts';
 import { MAX_GUIDANCE, MAX_STEPS } from '../../pipeline/diffusion/request.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../../pipeline/diffusion/schedulers/types.ts';
 import type { GenerateOptions, GenerationRequest, ImageRef } from '../../pipeline/generation.ts';
 import { loadGenerator } from '../../pipeline/load-generator.ts';
-import { imageFileToAudio, mixToMono } from '../../pipeline/spectrogram/index.ts';
 import { CliError } from '../errors.ts';
 import { progressBar, writeFileAtomic } from '../io.ts';
 import { numberOption } from '../options.ts';
 
-/** The image -> audio step the generator ends with: the spectrogram engine's reconstruction. */
-export const spectrogramToAudio: ToAudio = async (png) => {
-  const res = await imageFileToAudio(png);
-  return { audio: res.channels.length === 1 ? res.channels[0] : mixToMono(res.channels), sampleRate: res.sampleRate };
-};
-
 export async function openGenerator(model: string | undefined): Promise<DiffusionGenerator> {
   try {
-    return await loadGenerator(model, { toAudio: spectrogramToAudio, log: (m) => console.error(`riffcord: notice: ${m}`) });
+    return await loadGenerator(model, { log: (m) => console.error(`riffcord: notice: ${m}`) });
   } catch (e) {
     if (e instanceof ModelLoadError) throw new CliError(e.message);
     throw e;

@@ -13,6 +13,7 @@ import type {
   StageTimings,
 } from '../generation.ts';
 import { encodeImageFile } from '../spectrogram/image.ts';
+import { imageFileToAudio, mixToMono } from '../spectrogram/index.ts';
 import { withDefaults, type SpectrogramParams } from '../spectrogram/params.ts';
 import { denoise, throwIfAborted, type DenoiseHooks } from './denoise.ts';
 import { InvalidRequestError } from './errors.ts';
@@ -28,9 +29,15 @@ import { embedPrompts } from './text-embedding.ts';
 
 export type ToAudio = (png: Uint8Array) => Promise<{ audio: Float32Array; sampleRate: number }>;
 
+/** The spectrogram engine's reconstruction (params from the PNG's metadata), mixed to mono. */
+export const spectrogramToAudio: ToAudio = async (png) => {
+  const res = await imageFileToAudio(png);
+  return { audio: res.channels.length === 1 ? res.channels[0] : mixToMono(res.channels), sampleRate: res.sampleRate };
+};
+
 export interface DiffusionGeneratorOptions {
-  /** Spectrogram PNG -> audio; wired by the composition root. */
-  toAudio: ToAudio;
+  /** Spectrogram PNG -> audio; the spectrogram engine unless a caller swaps it (e.g. to skip audio). */
+  toAudio?: ToAudio;
   seedImageDir?: string;
   /** Notices such as prompt truncation. Defaults to stderr. */
   log?: (message: string) => void;
@@ -74,6 +81,10 @@ export class DiffusionGenerator implements Generator {
     return withDefaults(this.model.manifest.spectrogram);
   }
 
+  get imageSize(): { width: number; height: number } {
+    return this.model.manifest.image;
+  }
+
   /** Runs generations one at a time: the sessions already use every core. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
     const run = this.queue.then(job, job);
@@ -87,7 +98,7 @@ export class DiffusionGenerator implements Generator {
     throwIfAborted(options.signal);
     options.onProgress?.({ step: 0, totalSteps: 1, stage: 'audio' });
     const ta = performance.now();
-    const { audio, sampleRate } = await this.options.toAudio(image.png);
+    const { audio, sampleRate } = await (this.options.toAudio ?? spectrogramToAudio)(image.png);
     const audioMs = performance.now() - ta;
     options.onProgress?.({ step: 1, totalSteps: 1, stage: 'audio' });
     return {
