@@ -54,14 +54,29 @@ describe('30 users at once', () => {
   }, 80_000);
 });
 
+describe('bot restart mid-job', () => {
+  it('the restarted bot adopts the delivery and edits the same reply into the result', async () => {
+    const h = world.users[2].runSlashCommand(world.guild, world.channel, 'riff', { prompt: '[slow] across the restart', seed: 77 });
+    await h.waitForOriginal((v) => /diffusion step/.test(v.content), 20_000);
+    await world.stopBot();
+    const stoppedAt = Date.now();
+    await world.startBot();
+    const result = await h.waitForOriginal(isResult, 40_000);
+    expect(result.embeds[0].description).toBe('[slow] across the restart');
+    expect(result.at).toBeGreaterThan(stoppedAt);
+    expect(world.botLogs.some((l) => l.msg === 'adopted deliveries of a stopped bot process')).toBe(true);
+  }, 60_000);
+});
+
 describe('gateway disconnect mid-job', () => {
   it('the bot resumes its session and still delivers the result', async () => {
     const user = world.users[0];
     const h = user.runSlashCommand(world.guild, world.channel, 'riff', { prompt: 'through the storm', seed: 5 });
     await h.waitForOriginal((v) => /diffusion step/.test(v.content), 20_000);
-    const resumesBefore = world.standin.sessions()[0].resumes;
+    const [session] = await world.standin.waitForSessions(1);
+    const resumesBefore = session.resumes;
     world.standin.dropSocket(0);
-    await world.standin.waitFor(() => world.standin.sessions()[0].resumes > resumesBefore, 15_000, 'the bot to resume');
+    await world.standin.waitFor(() => session.resumes > resumesBefore, 15_000, 'the bot to resume');
     await h.waitForOriginal(isResult, 30_000);
     // And the resumed session takes new commands.
     const after = world.users[1].runSlashCommand(world.guild, world.channel, 'riff', { prompt: 'after the storm', seed: 6 });

@@ -2,6 +2,8 @@
  * /riff end to end: users run the command against the Discord stand-in, the real bot enqueues,
  * a real worker runs the tiny test model, and the test checks what the users see.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../src/pipeline/audio/decode.ts';
@@ -66,5 +68,37 @@ describe('/riff end to end on the tiny model', () => {
     // Nothing the bot logged contains its token.
     expect(world.botLogs.length).toBeGreaterThan(0);
     expect(JSON.stringify(world.botLogs)).not.toContain(world.standin.token);
+  }, 90_000);
+});
+
+const PROJECT_MODEL = resolve(import.meta.dirname, '../models/riffcord-small');
+const hasProjectModel = existsSync(join(PROJECT_MODEL, 'riffcord.json')) && existsSync(join(PROJECT_MODEL, 'unet'));
+
+describe.skipIf(!hasProjectModel)(`/riff on the project model (skipped: ${hasProjectModel ? '' : 'models/riffcord-small is not installed'})`, () => {
+  let real: BotWorld;
+  beforeAll(async () => {
+    await world?.stop();
+    real = await BotWorld.start({ worker: 'tiny', modelDir: PROJECT_MODEL });
+  }, 90_000);
+  afterAll(async () => {
+    await real?.stop();
+  });
+
+  it('delivers a riffcord-small clip with a spectrogram of the model size and its audio', async () => {
+    const info = JSON.parse(readFileSync(join(PROJECT_MODEL, 'riffcord.json'), 'utf8')) as { image: { width: number; height: number } };
+    const run = real.users[0].runSlashCommand(real.guild, real.channel, 'riff', { prompt: 'bright synth arpeggio', seed: 3, steps: 8 });
+    expect((await run.waitForAck(3000)).latencyMs).toBeLessThan(3000);
+    const result = await run.waitForOriginal(isResult, 85_000);
+    const fields = Object.fromEntries((result.embeds[0].fields ?? []).map((f) => [f.name, f.value]));
+    expect(fields.Model).toBe('riffcord-small');
+    const png = result.attachments.find((a) => a.filename.endsWith('.png'))!;
+    const meta = await sharp(png.bytes).metadata();
+    expect([meta.width, meta.height]).toEqual([info.image.width, info.image.height]);
+    const stored = await readImageParams(png.bytes);
+    const params = { ...RIFFUSION_DEFAULTS, ...stored };
+    const mp3 = result.attachments.find((a) => a.filename.endsWith('.mp3'))!;
+    const audio = await decodeAudio(mp3.bytes, { sampleRate: params.sampleRate });
+    const expected = samplesForFrames(info.image.width, params) / params.sampleRate;
+    expect(Math.abs(audio.channels[0].length / params.sampleRate - expected)).toBeLessThan(0.15);
   }, 90_000);
 });

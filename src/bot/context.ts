@@ -5,6 +5,7 @@ import type { Logger } from '../jobs/logging.ts';
 import type { ClipStateStore } from './clip-state.ts';
 import type { BotConfig } from './config.ts';
 import type { GuildLimiter } from './guild-limits.ts';
+import type { PendingDeliveries } from './pending.ts';
 import type { GuildSettingsStore } from './settings.ts';
 
 export interface BotContext {
@@ -14,5 +15,15 @@ export interface BotContext {
   settings: GuildSettingsStore;
   clips: ClipStateStore;
   guildLimits: GuildLimiter;
+  pending: PendingDeliveries;
+  /** Jobs whose delivery this process follows now (their leases are renewed). */
+  following: Set<string>;
+  lifecycle: Lifecycle;
   log: Logger;
+}
+
+export interface Lifecycle {
+  stopping: boolean;
+  /** Resolves when the bot starts stopping. */
+  stopped: Promise<void>;
 }

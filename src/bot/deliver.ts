@@ -1,16 +1,18 @@
 /**
  * From an accepted request to the result on screen: checks the guild's own limits, enqueues the
- * job, shows its place in the queue and then a live progress bar (edits throttled), and finally
- * edits the deferred reply into the result with its buttons. The interaction must be deferred.
+ * job, records the delivery in Redis (so another bot process can finish it if this one stops),
+ * shows the place in the queue and then a live progress bar (edits throttled), and finally edits
+ * the deferred reply into the result with its buttons. The interaction must be deferred.
  */
 import { randomUUID } from 'node:crypto';
-import type { RepliableInteraction } from 'discord.js';
+import type { InteractionEditReplyOptions, RepliableInteraction } from 'discord.js';
 import type { JobHandle } from '../jobs/client.ts';
 import type { JobOutput, JobSpec } from '../jobs/types.ts';
 import type { BotContext } from './context.ts';
 import { ResultTimeoutError } from './errors.ts';
+import type { PendingDelivery } from './pending.ts';
 import { progressText, queuedText } from './progress.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { NO_MENTIONS, replyEphemeral } from './respond.ts';
 import { fitFiles, resultFiles, resultMessage } from './result-message.ts';
 import type { GuildSettings } from './settings.ts';
 import { ThrottledEditor } from './throttled-editor.ts';
@@ -18,35 +20,94 @@ import { ThrottledEditor } from './throttled-editor.ts';
 /** Discord's default upload limit, for payloads that do not state one. */
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
-export interface Delivery {
-  jobId: string;
-  output: JobOutput;
-  progressEdits: number;
+/** Where a delivery shows up: the live interaction, or its webhook after a restart. */
+export interface ReplyTarget {
+  edit(options: InteractionEditReplyOptions): Promise<unknown>;
+  /** Tells the user (only them) what went wrong, removing the public "thinking…" reply. */
+  fail(text: string): Promise<void>;
 }
 
-export async function deliverJob(interaction: RepliableInteraction, ctx: BotContext, spec: JobSpec, title: string, settings: GuildSettings): Promise<Delivery> {
+/** Thrown (and swallowed) when the bot stops while following a job: the delivery is left to another process. */
+export class StoppingError extends Error {
+  constructor() {
+    super('the bot is stopping');
+    this.name = 'StoppingError';
+  }
+}
+
+export async function deliverJob(interaction: RepliableInteraction, ctx: BotContext, spec: JobSpec, title: string, settings: GuildSettings): Promise<void> {
   const requester = { userId: interaction.user.id, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) };
-  const admission = await ctx.guildLimits.admit(interaction.guildId, interaction.user.id, settings, randomUUID());
+  const guildLimitKey = randomUUID();
+  const admission = await ctx.guildLimits.admit(interaction.guildId, interaction.user.id, settings, guildLimitKey);
+  let handle: JobHandle;
   try {
-    const handle = await ctx.jobs.enqueue(spec, { requester, format: settings.audioFormat });
-    const log = ctx.log.child({ jobId: handle.id, kind: spec.kind, interactionId: interaction.id });
-    log.info({ fromCache: handle.fromCache }, 'job accepted');
-    const { output, edits } = await follow(interaction, ctx, handle, title);
+    handle = await ctx.jobs.enqueue(spec, { requester, format: settings.audioFormat });
+  } catch (err) {
+    await admission.release().catch(() => undefined);
+    throw err;
+  }
+  ctx.log.info({ jobId: handle.id, kind: spec.kind, interactionId: interaction.id, fromCache: handle.fromCache }, 'job accepted');
+  const pending: PendingDelivery = {
+    jobId: handle.id,
+    model: handle.model,
+    applicationId: interaction.applicationId,
+    token: interaction.token,
+    interactionId: interaction.id,
+    userId: interaction.user.id,
+    userName: interaction.user.username,
+    guildId: interaction.guildId,
+    guildLimitKey: admission.counted ? guildLimitKey : null,
+    title,
+    uploadLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+    createdAt: interaction.createdTimestamp,
+  };
+  if (!handle.fromCache) await ctx.pending.add(pending);
+  const target: ReplyTarget = {
+    edit: (options) => interaction.editReply(options),
+    fail: (text) => replyEphemeral(interaction, text),
+  };
+  try {
+    await followAndDeliver(target, ctx, handle, pending);
+  } catch (err) {
+    if (err instanceof StoppingError) return; // another bot process adopts the delivery
+    throw err;
+  }
+}
+
+/**
+ * Follows `handle` and edits the reply into the result. Errors propagate (the caller tells the
+ * user) except when the bot is stopping, which throws StoppingError and leaves the record in Redis.
+ */
+export async function followAndDeliver(target: ReplyTarget, ctx: BotContext, handle: JobHandle, p: PendingDelivery): Promise<void> {
+  ctx.following.add(p.jobId);
+  let finished = false;
+  try {
+    const output = await follow(target, ctx, handle, p.title);
     const { files, pngName, imageName } = resultFiles(output);
-    const fitted = fitFiles(files, interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
+    const fitted = fitFiles(files, p.uploadLimit);
     const last = output.requests[output.requests.length - 1];
     const clipId = await ctx.clips.put({ request: { ...last, model: output.model }, pngName });
-    await interaction.editReply(resultMessage(output, fitted, imageName, clipId, interaction.user.username));
-    log.info({ progressEdits: edits, files: fitted.map((f) => f.name) }, 'result delivered');
-    return { jobId: handle.id, output, progressEdits: edits };
+    await target.edit(resultMessage(output, fitted, imageName, clipId, p.userName));
+    ctx.log.info({ jobId: p.jobId, files: fitted.map((f) => f.name) }, 'result delivered');
+    finished = true;
+  } catch (err) {
+    if (ctx.lifecycle.stopping) throw new StoppingError();
+    finished = true;
+    throw err;
   } finally {
-    await admission.release().catch(() => undefined);
+    ctx.following.delete(p.jobId);
+    if (finished) {
+      await ctx.pending.done(p.jobId).catch(() => undefined);
+      if (p.guildId && p.guildLimitKey) await ctx.guildLimits.release(p.guildId, p.userId, p.guildLimitKey).catch(() => undefined);
+    } else {
+      await ctx.pending.release([p.jobId]).catch(() => undefined); // adoptable at once
+    }
   }
 }
 
 /** Shows queue place and progress until the result arrives (or the bot stops waiting). */
-async function follow(interaction: RepliableInteraction, ctx: BotContext, handle: JobHandle, title: string): Promise<{ output: JobOutput; edits: number }> {
-  const edit = (content: string) => interaction.editReply({ content, allowedMentions: NO_MENTIONS });
+async function follow(target: ReplyTarget, ctx: BotContext, handle: JobHandle, title: string): Promise<JobOutput> {
+  const edit = (content: string) => target.edit({ content, allowedMentions: NO_MENTIONS });
   const editor = new ThrottledEditor(edit, ctx.config.progressEditMs, (err) => ctx.log.warn({ err, jobId: handle.id }, 'progress edit failed'));
   let startedAt: number | null = null;
   const stopProgress = handle.onProgress((p) => {
@@ -66,8 +127,11 @@ async function follow(interaction: RepliableInteraction, ctx: BotContext, handle
       poll = setInterval(() => void showPlace().catch(() => undefined), Math.max(3000, ctx.config.progressEditMs * 2));
     }
     const seconds = ctx.config.jobTimeoutSeconds;
-    const output = await Promise.race([
+    return await Promise.race([
       handle.result(),
+      ctx.lifecycle.stopped.then(() => {
+        throw new StoppingError();
+      }),
       new Promise<never>((_, reject) => {
         timeout = setTimeout(() => reject(new ResultTimeoutError(seconds)), seconds * 1000);
       }),
@@ -75,7 +139,6 @@ async function follow(interaction: RepliableInteraction, ctx: BotContext, handle
       if (err instanceof ResultTimeoutError) await handle.cancel().catch(() => undefined);
       throw err;
     });
-    return { output, edits: editor.edits };
   } finally {
     stopProgress();
     if (poll) clearInterval(poll);

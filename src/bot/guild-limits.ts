@@ -11,6 +11,8 @@ import type { GuildSettings } from './settings.ts';
 const UNLIMITED = 1_000_000;
 
 export interface Admission {
+  /** Whether the job counts against the guild's own limits (and must be released). */
+  counted: boolean;
   release(): Promise<void>;
 }
 
@@ -23,8 +25,8 @@ export class GuildLimiter {
 
   /** Counts one job of `userId` against the guild's own limits; throws in the user's words when over. */
   async admit(guildId: string | null, userId: string, settings: GuildSettings, jobKey: string): Promise<Admission> {
-    if (!guildId || (settings.userInFlight === null && settings.userPerMinute === null)) return { release: async () => undefined };
-    const limiter = new Limiter(this.redis, makeKeys(`${this.prefix}:bot:glimit:${guildId}`), {
+    if (!guildId || (settings.userInFlight === null && settings.userPerMinute === null)) return { counted: false, release: async () => undefined };
+    const limiter = new Limiter(this.redis, this.keys(guildId), {
       userInFlight: settings.userInFlight ?? UNLIMITED,
       userPerMinute: settings.userPerMinute ?? UNLIMITED,
       guildInFlight: UNLIMITED,
@@ -40,6 +42,14 @@ export class GuildLimiter {
       }
       throw new UserFacingError(`Slow down a little: this server allows ${v.limit} job${v.limit === 1 ? '' : 's'} per person at once. Try again when yours finishes.`);
     }
-    return { release: () => limiter.release({ userId }, jobKey) };
+    return { counted: true, release: () => this.release(guildId, userId, jobKey) };
+  }
+
+  async release(guildId: string, userId: string, jobKey: string): Promise<void> {
+    await this.redis.zrem(this.keys(guildId).inflight('user', userId), jobKey);
+  }
+
+  private keys(guildId: string) {
+    return makeKeys(`${this.prefix}:bot:glimit:${guildId}`);
   }
 }

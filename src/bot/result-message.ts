@@ -99,7 +99,7 @@ function describe(out: JobOutput, requesterName: string): EmbedBuilder {
   if (out.kind === 'morph') embed.addFields({ name: 'Clips', value: String(out.requests.length), inline: true });
   embed.addFields(
     { name: 'Model', value: out.model, inline: true },
-    { name: 'Time taken', value: out.fromCache ? 'instant (already made before)' : formatSeconds(out.generationMs / 1000), inline: true },
+    { name: 'Time taken', value: `${formatSeconds(out.generationMs / 1000)}${out.fromCache ? ' (made before; from the cache)' : ''}`, inline: true },
   );
   embed.setFooter({ text: clip(`Requested by ${requesterName}`, 200) });
   return embed;

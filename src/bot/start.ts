@@ -6,10 +6,13 @@ import { Client, Events } from 'discord.js';
 import { JobsClient } from '../jobs/client.ts';
 import { connect } from '../jobs/connection.ts';
 import { createLogger, type Logger } from '../jobs/logging.ts';
+import { randomUUID } from 'node:crypto';
 import { ClipStateStore } from './clip-state.ts';
 import type { BotConfig } from './config.ts';
 import type { BotContext } from './context.ts';
 import { GuildLimiter } from './guild-limits.ts';
+import { PendingDeliveries } from './pending.ts';
+import { adoptOrphans } from './recover.ts';
 import { BOT_INTENTS } from './intents.ts';
 import { NO_MENTIONS } from './respond.ts';
 import { routeInteraction } from './router.ts';
@@ -33,6 +36,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const onRedisError = (err: Error) => log.warn({ err: err.message }, 'redis connection error (reconnecting)');
   const jobs = new JobsClient({ redisUrl: config.redisUrl, prefix: config.redisPrefix, limits: config.limits, defaultModel: config.model, onRedisError });
   const redis = connect(config.redisUrl, onRedisError);
+  let signalStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (signalStopped = resolve));
   const ctx: BotContext = {
     config,
     jobs,
@@ -40,6 +45,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     settings: new GuildSettingsStore(redis, config.redisPrefix, { audioFormat: config.defaultAudioFormat }),
     clips: new ClipStateStore(redis, config.redisPrefix, config.buttonTtlSeconds),
     guildLimits: new GuildLimiter(redis, config.redisPrefix, config.limits.inflightTtlMs),
+    pending: new PendingDeliveries(redis, config.redisPrefix, `${process.pid}-${randomUUID().slice(0, 8)}`),
+    following: new Set(),
+    lifecycle: { stopping: false, stopped },
     log,
   };
   const client = new Client({
@@ -50,11 +58,12 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
   });
   const inFlight = new Set<Promise<void>>();
-  client.on(Events.InteractionCreate, (interaction) => {
+  const onInteraction = (interaction: Parameters<typeof routeInteraction>[0]) => {
     const p = routeInteraction(interaction, ctx).catch((err: unknown) => log.error({ err }, 'interaction routing failed'));
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
-  });
+  };
+  client.on(Events.InteractionCreate, onInteraction);
   client.on(Events.ShardReady, (shard) => log.info({ shard }, 'shard ready'));
   client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'shard resumed'));
   client.on(Events.ShardDisconnect, (ev, shard) => log.warn({ shard, code: ev.code }, 'shard disconnected'));
@@ -73,13 +82,30 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   }
   log.info({ user: client.user?.tag, shards: client.ws.shards.map((s) => s.id), model: config.model }, 'bot ready');
 
+  // Keep the leases of the deliveries followed here; adopt those whose process went away.
+  const readyClient = client as Client<true>;
+  const adopt = () =>
+    adoptOrphans(readyClient, ctx).then(
+      (n) => n > 0 && log.info({ adopted: n }, 'adopted deliveries of a stopped bot process'),
+      (err: unknown) => log.warn({ err }, 'adopting deliveries failed'),
+    );
+  const leases = setInterval(() => void ctx.pending.renew([...ctx.following]).catch((err: unknown) => log.warn({ err }, 'lease renewal failed')), 10_000);
+  const orphans = setInterval(() => void adopt(), 15_000);
+  await adopt();
+
   return {
     client,
     ctx,
     async stop() {
+      clearInterval(leases);
+      clearInterval(orphans);
+      client.off(Events.InteractionCreate, onInteraction);
+      ctx.lifecycle.stopping = true;
+      signalStopped();
+      // Handlers settle at once (deliveries stop following); their records stay for another process.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5000))]);
+      await ctx.pending.release([...ctx.following]).catch(() => undefined);
       await client.destroy();
-      // Jobs already accepted still deliver their result before the connections close.
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000))]);
       await jobs.close().catch(() => undefined);
       await redis.quit().catch(() => undefined);
     },

@@ -85,7 +85,8 @@ export class BotWorld {
           stepMs: o.stepMs ?? 30,
           steps: o.steps ?? 5,
           concurrency: o.workerConcurrency ?? 1,
-          extra: { RIFFCORD_ORT_THREADS: '1' },
+          // A model step can block the worker's event loop for a while on a busy machine: a longer lock keeps it from being taken for stalled.
+          extra: { RIFFCORD_ORT_THREADS: '1', ...(kind === 'tiny' ? { LOCK_DURATION_MS: '30000', STALLED_INTERVAL_MS: '30000' } : {}) },
         });
       }
       w.config = botConfigFromEnv(w.env({ ...(o.modelDir ? { RIFFCORD_MODEL: basename(o.modelDir) } : {}), ...o.env }));
