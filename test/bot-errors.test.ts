@@ -156,3 +156,18 @@ describe('no worker', () => {
     expect(await ephemeral(riff(5, { prompt: 'anyone there?' }))).toMatch(/No music generator is running right now.*try again later/);
   });
 });
+
+describe('results over the upload limit', () => {
+  it('tells the user the result is too large for this server, with what to do', async () => {
+    // A server whose upload limit (stated in each interaction) is smaller than any audio clip.
+    const small = await BotWorld.start({ worker: 'standin', users: 1, stepMs: 20, steps: 3, standin: { attachmentSizeLimit: 1000 } });
+    try {
+      const h = small.users[0].runSlashCommand(small.guild, small.channel, 'riff', { prompt: 'anything', seed: 9 });
+      const entry = await small.standin.waitFor(() => h.timeline().find((e) => e.kind !== 'delete' && e.snapshot?.ephemeral && e.snapshot.content), 20_000, 'the ephemeral answer');
+      expect(entry.snapshot!.content).toMatch(/The result is too large to upload here \(\d+ KB, this server allows 1 KB\)\. Ask for a shorter clip .*OGG\/Opus/);
+      expect(h.original()!.deleted).toBe(true);
+    } finally {
+      await small.stop();
+    }
+  }, 40_000);
+});

@@ -62,9 +62,9 @@ export function fitFiles(files: ResultFile[], limit: number): ResultFile[] {
   const total = () => kept.reduce((s, f) => s + f.bytes.byteLength, 0);
   while (total() > limit && kept.length > 1) kept.pop();
   if (total() > limit) {
-    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    const size = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
     throw new UserFacingError(
-      `The result is too large to upload here (${mb(total())} MB, this server allows ${mb(limit)} MB). Ask for a shorter clip (a morph with fewer steps) or have an admin pick the smaller OGG/Opus format with /settings audio.`,
+      `The result is too large to upload here (${size(total())}, this server allows ${size(limit)}). Ask for a shorter clip (a morph with fewer steps) or have an admin pick the smaller OGG/Opus format with /settings audio.`,
     );
   }
   return files.filter((f) => kept.includes(f));
