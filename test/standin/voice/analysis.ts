@@ -85,3 +85,39 @@ export function spectralDistance(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
   return d;
 }
+
+/**
+ * The jitter buffer the gap checks assume for a listener. Discord's clients adapt theirs to the
+ * network; 200 ms absorbs the scheduling stalls of a loaded shared test machine, where sender and
+ * receiver share one process.
+ */
+export const JITTER_BUFFER_MS = 200;
+
+/**
+ * Dropouts a listener with a jitter buffer of `bufferMs` would hear: each frame is due
+ * 20 ms after the one before it (in sequence order); a frame arriving after it is due leaves
+ * a hole of that lateness, and playback restarts from it (the buffer re-anchors).
+ */
+export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { maxDropoutMs: number; dropouts: number[] } {
+  const dropouts: number[] = [];
+  let anchor = 0;
+  let base = 0;
+  let unwrapped = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (i === 0 || f.ssrc !== frames[i - 1].ssrc) {
+      anchor = f.arrivalMs + bufferMs;
+      base = 0;
+      unwrapped = 0;
+    } else {
+      unwrapped += (f.sequence - frames[i - 1].sequence + 65536) % 65536;
+    }
+    const due = anchor + 20 * (unwrapped - base);
+    if (f.arrivalMs > due) {
+      dropouts.push(f.arrivalMs - due);
+      anchor = f.arrivalMs;
+      base = unwrapped;
+    }
+  }
+  return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts };
+}
