@@ -1,9 +1,10 @@
 /** The bot's configuration: every missing or malformed variable is named, and the process says so and exits 2. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BotConfigError, botConfigFromEnv } from '../src/bot/config.ts';
 import { commands } from '../src/commands/index.ts';
+import { DiscordStandin } from './standin/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const good = {
@@ -64,6 +65,36 @@ describe('bot configuration', () => {
     expect(r.stderr).toMatch(/DISCORD_APPLICATION_ID is not set/);
     expect(r.stderr).not.toContain('short secret');
   });
+
+  it('npm run register puts the commands in one guild, or globally without DISCORD_GUILD_ID', async () => {
+    const standin = await new DiscordStandin().start();
+    try {
+      const guild = standin.createGuild('Lab');
+      const base = { PATH: process.env.PATH, HOME: process.env.HOME, DISCORD_TOKEN: standin.token, DISCORD_APPLICATION_ID: standin.applicationId, DISCORD_API_URL: standin.apiUrl, REDIS_URL: 'redis://127.0.0.1:6379' };
+      const run = (env: Record<string, string | undefined>) =>
+        new Promise<{ code: number | null; out: string }>((res) => {
+          const p = spawn(process.execPath, ['--import', 'tsx', 'src/bot/register.ts'], { cwd: ROOT, env });
+          let out = '';
+          p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+          p.on('exit', (code) => res({ code, out }));
+        });
+      const g = await run({ ...base, DISCORD_GUILD_ID: guild.id });
+      expect(g.code).toBe(0);
+      const names = commands.map((c) => c.data.name);
+      expect(g.out).toContain(`registered ${names.map((n) => `/${n}`).join(', ')} in guild ${guild.id}`);
+      const all = [...standin.state.commands.values()];
+      expect(all.filter((c) => c.guild_id === guild.id).map((c) => c.name).sort()).toEqual([...names].sort());
+      expect(names).toEqual(expect.arrayContaining(['riff', 'morph', 'help', 'settings']));
+      const settings = all.find((c) => c.name === 'settings')!;
+      expect(settings.default_member_permissions).toBe('32'); // Manage Server
+      const global = await run(base);
+      expect(global.out).toMatch(/globally/);
+      expect([...standin.state.commands.values()].filter((c) => !c.guild_id)).toHaveLength(names.length);
+    } finally {
+      await standin.stop();
+    }
+  }, 60_000);
 
   it('command definitions are valid for Discord and unique', () => {
     const names = commands.map((c) => c.data.toJSON().name);
