@@ -96,21 +96,21 @@ export class CrossfadeStream<M = unknown> extends Readable {
     }
     const out = Buffer.allocUnsafe(BYTES_PER_FRAME);
     for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const [l, r] = this.sample();
-      out.writeInt16LE(toInt16(l), i * 4);
-      out.writeInt16LE(toInt16(r), i * 4 + 2);
-      if (!this.current) {
-        this.push(out.subarray(0, (i + 1) * 4));
+      const sample = this.sample();
+      if (!sample) {
+        if (i > 0) this.push(out.subarray(0, i * 4));
         this.finish();
         return;
       }
+      out.writeInt16LE(toInt16(sample[0]), i * 4);
+      out.writeInt16LE(toInt16(sample[1]), i * 4 + 2);
     }
     this.samplesOut += FRAME_SAMPLES;
     this.push(out);
   }
 
-  /** One stereo sample at the playhead, advancing it. */
-  private sample(): [number, number] {
+  /** One stereo sample at the playhead, advancing it; null once an ending stream has played out. */
+  private sample(): [number, number] | null {
     const cur = this.current!;
     const [cl, cr] = cur.channels;
     const len = cl.length;
@@ -124,7 +124,7 @@ export class CrossfadeStream<M = unknown> extends Readable {
           // Ending: play to the last sample, then stop.
           if (this.position >= len) {
             this.current = null;
-            return [0, 0];
+            return null;
           }
         } else {
           if (candidate) this.queue.shift();

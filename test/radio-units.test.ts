@@ -1,0 +1,166 @@
+/** The radio's pure parts: the crossfading stream, the generation planner and vote rounds. */
+import { describe, expect, it } from 'vitest';
+import { CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type StreamClip } from '../src/voice/crossfade-stream.ts';
+import { initialPlan, planNext, retarget, type PlanSettings } from '../src/voice/plan.ts';
+import { radioSettingsFromEnv, RadioSettingsError } from '../src/voice/settings.ts';
+import { VoteRound } from '../src/voice/votes.ts';
+
+const tone = (freq: number, seconds: number, amp = 0.5, phase = 0): Float32Array =>
+  Float32Array.from({ length: Math.round(seconds * SAMPLE_RATE) }, (_, i) => amp * Math.sin(phase + (2 * Math.PI * freq * i) / SAMPLE_RATE));
+const clip = (name: string, samples: Float32Array): StreamClip<string> => ({ channels: [samples, samples.slice()], meta: name });
+
+/** Reads up to `frames` 20 ms frames (fewer if the stream ends) as float left-channel samples. */
+async function read(stream: CrossfadeStream<string>, frames: number): Promise<Float32Array> {
+  const out: number[] = [];
+  while (out.length < frames * FRAME_SAMPLES) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk === null) {
+      if (stream.readableEnded) break;
+      await new Promise((r) => setTimeout(r, 1));
+      continue;
+    }
+    for (let i = 0; i + 3 < chunk.length; i += 4) out.push(chunk.readInt16LE(i) / 32768);
+  }
+  return Float32Array.from(out);
+}
+
+describe('CrossfadeStream', () => {
+  it('joins clips with an equal-power crossfade: no click, steady level, each clip announced once', async () => {
+    const s = new CrossfadeStream<string>({ crossfadeSeconds: 0.1 });
+    const started: string[] = [];
+    s.on('clip', (m: string) => started.push(m));
+    // Two unrelated tones (uncorrelated at the join), with a hard phase jump had they been butted.
+    s.enqueue(clip('a', tone(220, 0.5)));
+    s.enqueue(clip('b', tone(330, 0.5, 0.5, 1.3)));
+    s.end();
+    const out = await read(s, 60);
+    expect(started).toEqual(['a', 'b']);
+    // Length: 0.5 + 0.5 - 0.1 s of audio, then the stream ends.
+    const expected = Math.round(0.9 * SAMPLE_RATE);
+    expect(out.length).toBe(expected);
+    let maxStep = 0;
+    for (let i = 1; i < expected; i++) maxStep = Math.max(maxStep, Math.abs(out[i] - out[i - 1]));
+    // A 330 Hz sine of amplitude 0.5 steps at most 2π·330/48000·0.5 ≈ 0.022 per sample; a click would be far more.
+    expect(maxStep).toBeLessThan(0.03);
+    // RMS per 20 ms through the join stays near the clips' 0.354 (equal power: no dip, no bump).
+    for (let f = 1; f < 44; f++) {
+      const w = out.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES);
+      const rms = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+      expect(rms).toBeGreaterThan(0.25);
+      expect(rms).toBeLessThan(0.45);
+    }
+  });
+
+  it('loops the current clip into its own start when the next one is late, and says so', async () => {
+    const s = new CrossfadeStream<string>({ crossfadeSeconds: 0.05 });
+    const events: Array<[string, boolean]> = [];
+    s.on('clip', (m: string, how: { looped: boolean }) => events.push([m, how.looped]));
+    s.enqueue(clip('only', tone(440, 0.3)));
+    const out = await read(s, 40); // 0.8 s from a 0.3 s clip
+    expect(events[0]).toEqual(['only', false]);
+    expect(events.filter(([, looped]) => looped).length).toBeGreaterThanOrEqual(2);
+    expect(s.loops).toBeGreaterThanOrEqual(2);
+    let silent = 0;
+    for (const v of out) silent = Math.abs(v) < 1e-4 ? silent + 1 : 0;
+    expect(silent).toBeLessThan(10); // never silence, only the zero crossings of the sine
+    s.enqueue(clip('late', tone(440, 0.3)));
+    await read(s, 20);
+    expect(events.some(([m, looped]) => m === 'late' && !looped)).toBe(true);
+    s.destroy();
+  });
+
+  it('rejects clips it cannot play', () => {
+    const s = new CrossfadeStream<string>();
+    expect(() => s.enqueue({ channels: [new Float32Array(10), new Float32Array(9)], meta: 'x' })).toThrow(/differ in length/);
+    expect(() => s.enqueue({ channels: [new Float32Array(0), new Float32Array(0)], meta: 'x' })).toThrow(/empty/);
+    expect(() => new CrossfadeStream({ crossfadeSeconds: -1 })).toThrow(/0 seconds or more/);
+    s.destroy();
+  });
+});
+
+describe('radio plan', () => {
+  const settings: PlanSettings = { exploreSteps: 4, transitionSteps: 3, denoising: 0.75, guidance: 7, steps: 20, seedImageId: 'og_beat' };
+
+  it('explores one prompt between seeds, alpha stepping 0, 1/4, 2/4, 3/4, then the next seed pair', () => {
+    let state = initialPlan('lofi', 100);
+    const clips = [];
+    for (let i = 0; i < 6; i++) {
+      const next = planNext(state, settings);
+      clips.push(next.clip);
+      state = next.state;
+    }
+    expect(clips.map((c) => c.alpha)).toEqual([0, 0.25, 0.5, 0.75, 0, 0.25]);
+    expect(clips.every((c) => c.request.start.prompt === 'lofi' && c.request.end?.prompt === 'lofi')).toBe(true);
+    expect(clips[0].request.start.seed).toBe(100);
+    expect(clips[4].request.start.seed).toBe(clips[0].request.end!.seed); // the walk continues from where it got to
+    expect(clips[0].request).toMatchObject({ steps: 20, init: { seedImageId: 'og_beat' } });
+    expect(clips.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('moves to a new prompt over the configured clips, then settles and explores it', () => {
+    let state = planNext(initialPlan('lofi', 1), settings).state;
+    state = retarget(state, 'jazz');
+    const clips = [];
+    for (let i = 0; i < 5; i++) {
+      const next = planNext(state, settings);
+      clips.push(next.clip);
+      state = next.state;
+    }
+    expect(clips.slice(0, 3).map((c) => [c.phase, c.request.start.prompt, c.request.end?.prompt, Number(c.alpha.toFixed(3))])).toEqual([
+      ['moving', 'lofi', 'jazz', 0.333],
+      ['moving', 'lofi', 'jazz', 0.667],
+      ['moving', 'lofi', 'jazz', 1],
+    ]);
+    // The last move clip is the new prompt at its seed; exploring picks up from alpha 1/4 with that seed as start.
+    expect(clips[3]).toMatchObject({ phase: 'exploring', prompt: 'jazz', alpha: 0.25 });
+    expect(clips[3].request.start.seed).toBe(clips[2].request.end!.seed);
+    expect(state.transition).toBeNull();
+    expect(retarget(state, 'jazz')).toBe(state); // already there: nothing to do
+  });
+});
+
+describe('vote rounds', () => {
+  const listeners = new Set(['a', 'b', 'c']);
+
+  it('deduplicates suggestions, caps them at five, moves votes, ignores non-listeners and breaks ties by age', () => {
+    const r = VoteRound.fresh(1, 0);
+    expect(r.suggest('a', 'Jazz  drums')).toEqual({ ok: true, index: 0 });
+    expect(r.suggest('b', ' jazz drums ')).toEqual({ ok: false, reason: 'duplicate', index: 0 });
+    for (const p of ['b1', 'b2', 'b3', 'b4']) expect(r.suggest('b', p).ok).toBe(true);
+    expect(r.suggest('c', 'sixth')).toEqual({ ok: false, reason: 'full' });
+    expect(r.vote('a', 7)).toBe(false);
+    r.vote('a', 1);
+    r.vote('b', 2);
+    r.vote('outsider', 2);
+    expect(r.tally(listeners)).toEqual([0, 1, 1, 0, 0]);
+    expect(r.winner(listeners)).toMatchObject({ index: 1, votes: 1 }); // tie: the earlier suggestion
+    r.vote('a', 2); // moved
+    r.unvote('a', 1); // removing the old reaction afterwards changes nothing
+    expect(r.tally(listeners)).toEqual([0, 0, 2, 0, 0]);
+    expect(r.allVoted(listeners)).toBe(false);
+    r.vote('c', 0);
+    expect(r.allVoted(listeners)).toBe(true);
+    expect(r.winner(listeners)).toMatchObject({ suggestion: { prompt: 'b2' }, votes: 2 });
+    r.unvote('c', 0);
+    expect(r.allVoted(listeners)).toBe(false);
+  });
+
+  it('has no winner without suggestions, and skips once the share of listeners is reached', () => {
+    const r = VoteRound.fresh(3, 0);
+    expect(r.winner(listeners)).toBeNull();
+    expect(r.allVoted(listeners)).toBe(false);
+    expect(r.requestSkip('a', listeners, 0.5)).toEqual({ reached: false, count: 1, needed: 2 });
+    expect(r.requestSkip('a', listeners, 0.5)).toEqual({ reached: false, count: 1, needed: 2 });
+    expect(r.requestSkip('outsider', listeners, 0.5).count).toBe(1);
+    expect(r.requestSkip('b', listeners, 0.5)).toEqual({ reached: true, count: 2, needed: 2 });
+  });
+});
+
+describe('radio settings', () => {
+  it('reads RADIO_* overrides and explains bad ones', () => {
+    const s = radioSettingsFromEnv({ RADIO_ROUND_SECONDS: '30', RADIO_TRANSITION_CLIPS: '6', RADIO_SKIP_THRESHOLD: '0.75' });
+    expect(s).toMatchObject({ roundSeconds: 30, skipThreshold: 0.75, plan: { transitionSteps: 6 } });
+    expect(() => radioSettingsFromEnv({ RADIO_ROUND_SECONDS: 'soon' })).toThrow(RadioSettingsError);
+    expect(() => radioSettingsFromEnv({ RADIO_SKIP_THRESHOLD: '2' })).toThrow(/RADIO_SKIP_THRESHOLD must be at most 1/);
+  });
+});
