@@ -91,11 +91,14 @@ export function pghiPhase(mags: Float32Array, frames: number, g: PghiGeometry, r
   const head = new Int32Array(BUCKETS).fill(-1);
   const next = new Int32Array(size);
   let top = -1;
+  // Queue length, so an emptied queue is noticed without scanning every bucket down to zero.
+  let pending = 0;
   const push = (j: number) => {
     const b = bucket[j];
     next[j] = head[b];
     head[b] = j;
     if (b > top) top = b;
+    pending++;
   };
   for (let s = 0; s < queued; s++) {
     const seed = order[s];
@@ -103,11 +106,11 @@ export function pghiPhase(mags: Float32Array, frames: number, g: PghiGeometry, r
     done[seed] = 1;
     phase[seed] = 0;
     push(seed);
-    for (;;) {
-      while (top >= 0 && head[top] < 0) top--;
-      if (top < 0) break;
+    while (pending > 0) {
+      while (head[top] < 0) top--;
       const i = head[top];
       head[top] = next[i];
+      pending--;
       const t = (i / bins) | 0;
       const k = i - t * bins;
       const pi = phase[i];
@@ -136,6 +139,7 @@ export function pghiPhase(mags: Float32Array, frames: number, g: PghiGeometry, r
         push(j);
       }
     }
+    top = -1;
   }
   // Centre-referenced phase to the transform's reference (the frame's first sample, n/2 earlier).
   for (let t = 0; t < frames; t++) {
