@@ -24,7 +24,7 @@ export function formatSeconds(s: number): string {
 }
 
 export function queuedText(title: string, place: QueuePlace): string {
-  const eta = place.etaSeconds === null ? 'estimating…' : `about ${formatSeconds(place.etaSeconds)}`;
+  const eta = place.etaSeconds === null ? 'not known yet' : `about ${formatSeconds(place.etaSeconds)}`;
   if (place.state === 'active') return `${title}\nStarting… (ETA ${eta})`;
   const ahead = place.ahead === 0 ? 'next in line' : `position ${place.ahead + 1} in the queue (${place.ahead} ahead)`;
   return `${title}\nQueued: ${ahead}. ETA ${eta}.`;

@@ -1,0 +1,73 @@
+/** The bot's small pure pieces: custom ids, progress text, file fitting, the throttled editor. */
+import { describe, expect, it } from 'vitest';
+import { buttonId, modalId, parseClipId } from '../src/bot/custom-ids.ts';
+import { UserFacingError } from '../src/bot/errors.ts';
+import { formatSeconds, progressBar, progressText, queuedText } from '../src/bot/progress.ts';
+import { fitFiles, type ResultFile } from '../src/bot/result-message.ts';
+import { ThrottledEditor } from '../src/bot/throttled-editor.ts';
+
+describe('custom ids', () => {
+  it('round-trip and reject anything else', () => {
+    const id = 'AbCdEf123_-x';
+    expect(parseClipId(buttonId('extend', id))).toEqual({ action: 'extend', clipId: id, modal: false });
+    expect(parseClipId(modalId('remix', id))).toEqual({ action: 'remix', clipId: id, modal: true });
+    expect(buttonId('variation', id).length).toBeLessThanOrEqual(100);
+    expect(parseClipId('clip:delete:AbCdEf123_-x')).toBeNull();
+    expect(parseClipId('clip:extend:short')).toBeNull();
+    expect(parseClipId('radio:skip')).toBeNull();
+  });
+});
+
+describe('progress text', () => {
+  it('shows the bar, the step and an ETA from the pace so far', () => {
+    expect(progressBar(0.5)).toBe('`██████████░░░░░░░░░░` 50%');
+    const t = progressText('T', { step: 5, totalSteps: 10, stage: 'denoising', clip: 0, clips: 1 }, 0, 10_000);
+    expect(t).toBe('T\n`██████████░░░░░░░░░░` 50% diffusion step 5/10 · ETA 10 s');
+    const morph = progressText('T', { step: 2, totalSteps: 4, stage: 'denoising', clip: 1, clips: 2 }, 0, 3000);
+    expect(morph).toContain('75% clip 2/2, diffusion step 2/4 · ETA 1 s');
+    expect(progressText('T', { step: 4, totalSteps: 4, stage: 'audio', clip: 0, clips: 1 }, 0, 1000)).toBe('T\n`████████████████████` 100% turning the spectrogram into sound');
+  });
+
+  it('shows the place in the queue', () => {
+    expect(queuedText('T', { state: 'waiting', ahead: 2, etaSeconds: 95 })).toBe('T\nQueued: position 3 in the queue (2 ahead). ETA about 1 min 35 s.');
+    expect(queuedText('T', { state: 'waiting', ahead: 0, etaSeconds: null })).toBe('T\nQueued: next in line. ETA not known yet.');
+    expect(formatSeconds(0.2)).toBe('1 s');
+    expect(formatSeconds(120)).toBe('2 min');
+  });
+});
+
+describe('fitting files under the upload limit', () => {
+  const f = (name: string, size: number, keepRank: number): ResultFile => ({ name, bytes: new Uint8Array(size), keepRank });
+  it('drops the least important files first and keeps the order of the rest', () => {
+    const files = [f('a.mp3', 500, 3), f('a-end.png', 300, 1), f('a.webp', 400, 2)];
+    expect(fitFiles(files, 2000).map((x) => x.name)).toEqual(['a.mp3', 'a-end.png', 'a.webp']);
+    expect(fitFiles(files, 950).map((x) => x.name)).toEqual(['a.mp3', 'a.webp']);
+    expect(fitFiles(files, 600).map((x) => x.name)).toEqual(['a.mp3']);
+  });
+  it('refuses when even the audio does not fit', () => {
+    expect(() => fitFiles([f('a.mp3', 3 * 1024 * 1024, 3)], 1024 * 1024)).toThrow(UserFacingError);
+    expect(() => fitFiles([f('a.mp3', 3 * 1024 * 1024, 3)], 1024 * 1024)).toThrow(/3\.0 MB, this server allows 1\.0 MB/);
+  });
+});
+
+describe('ThrottledEditor', () => {
+  it('coalesces updates to the latest, spaces edits by the interval and sends none after finish', async () => {
+    const sent: { at: number; content: string }[] = [];
+    const editor = new ThrottledEditor(async (content) => void sent.push({ at: Date.now(), content }), 200, (e) => {
+      throw e;
+    });
+    editor.update('a');
+    await new Promise((r) => setTimeout(r, 20));
+    editor.update('b');
+    editor.update('c');
+    editor.update('c');
+    await new Promise((r) => setTimeout(r, 300));
+    editor.update('c'); // same as shown: no edit
+    editor.update('d');
+    await editor.finish();
+    editor.update('e');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(sent.map((s) => s.content)).toEqual(['a', 'c']);
+    expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(190);
+  });
+});
