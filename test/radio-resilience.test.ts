@@ -1,0 +1,59 @@
+/**
+ * The radio when things go away: the bot restarts (radios resume from Redis) and the workers stop
+ * (the buffer plays out, then the radio says why it stopped). Tiny model, real worker process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rms, toChannels } from './standin/voice/analysis.ts';
+import { RadioWorld } from './standin/voice/radio-world.ts';
+
+let world: RadioWorld;
+beforeAll(async () => {
+  world = await RadioWorld.start({ guilds: 1, usersPerGuild: 1, settings: { clipTimeoutSeconds: 8, nowPlayingIntervalMs: 500 } });
+}, 100_000);
+afterAll(async () => {
+  await world?.stop();
+}, 30_000);
+
+const waitFor = (probe: () => boolean, ms: number, what: string) => world.standin.waitFor(probe, ms, what);
+
+describe('radio resilience', () => {
+  it('resumes a radio from Redis after the bot restarts, in the same channel and style', async () => {
+    const { guild, text, voice, users } = world.guilds[0];
+    users[0].setVoiceChannel(guild, voice);
+    await users[0].runSlashCommand(guild, text, 'radio start', { prompt: 'slow ambient drone' }).waitForOriginal((v) => !v.loading && /Radio on/.test(v.content), 20_000);
+    const audio = world.voice.audio(guild.id);
+    await waitFor(() => audio.count > 50, 30_000, 'the radio to play');
+    const planBefore = (await world.manager().store.load(guild.id))!.plan;
+
+    await world.restartBot();
+    const saved = await world.manager().store.load(guild.id);
+    expect(saved).toMatchObject({ voiceChannelId: voice.id, textChannelId: text.id });
+    const mark = performance.now();
+    const resumed = await world.manager().resumeAll();
+    expect(resumed.map((s) => s.guildId)).toEqual([guild.id]);
+    await waitFor(() => audio.since(mark).length > 50, 30_000, 'audio after the restart');
+    expect(rms(toChannels(audio.since(mark)))).toBeGreaterThan(0.01);
+    const status = world.manager().get(guild.id)!.status();
+    expect(status.prompt).toBe('slow ambient drone');
+    // The walk goes on from where it was, not from the start.
+    expect((await world.manager().store.load(guild.id))!.plan.clips).toBeGreaterThan(planBefore.clips);
+  }, 90_000);
+
+  it('keeps playing what is buffered when the workers stop, then stops and says why', async () => {
+    const { guild, text } = world.guilds[0];
+    const session = world.manager().get(guild.id)!;
+    const audio = world.voice.audio(guild.id);
+    await waitFor(() => session.status().buffered >= 1, 30_000, 'a buffered clip');
+    await world.stopWorker();
+    const mark = performance.now();
+    await waitFor(() => session.isStopped, 40_000, 'the radio to stop once its buffer is played');
+    // Audio went on after the workers stopped (the buffer), then ended.
+    expect(audio.since(mark).length).toBeGreaterThan(20);
+    const np = world.botMessages(text.id).find((m) => m.history.some((h) => h.embeds[0]?.title === '📻 Now playing'))!;
+    const last = np.history.at(-1)!.embeds[0].description!;
+    expect(last).toMatch(/The radio stopped: /);
+    expect(last).toMatch(/generator|worker|took too long|try again/i);
+    await waitFor(() => !world.standin.state.guild(guild.id).voiceStates.has(world.standin.botUser.id), 5_000, 'the bot to leave voice');
+    expect(await world.manager().store.load(guild.id)).toBeNull();
+  }, 70_000);
+});
