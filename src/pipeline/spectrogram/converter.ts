@@ -12,7 +12,13 @@ import { validateParams, type SpectrogramParams } from './params.ts';
 import { melOfSignal, stftPlan } from './stft.ts';
 
 const INT16_SCALE = 32768;
-/** Mel-objective L-BFGS evaluations after Griffin-Lim (see GriffinLimOptions.refineIterations). */
+/**
+ * Mel-objective L-BFGS evaluations after Griffin-Lim (see GriffinLimOptions.refineIterations).
+ * With DEFAULT_GLA_ITERATIONS = 6 that is 16 forward + inverse STFT passes per clip. Measured SC on
+ * funky_sax for a total of n passes (3/8 GLA, 5/8 L-BFGS) vs GLA alone: 8: 0.152 / 0.152,
+ * 16: 0.1415 / 0.148, 32: 0.134 / 0.144, 64: 0.130 / 0.142. 4 + 8 (SC 0.146) fits a ~1 s budget
+ * better; 16 passes were chosen as the trade-off.
+ */
 export const DEFAULT_REFINE_ITERATIONS = 10;
 
 export function audioToMel(channels: Float32Array[], params: SpectrogramParams): MelSpectrogram {
