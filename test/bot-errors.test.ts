@@ -121,6 +121,7 @@ describe('/help and /settings', () => {
     const fields = Object.fromEntries((v.embeds[0].fields ?? []).map((f) => [f.name, f.value]));
     expect(fields.Model).toMatch(/\*\*tiny-sd\*\*: 1 worker online/);
     expect(fields['Limits for you here']).toMatch(/1 job at once, 3 per minute/);
+    for (const name of ['riff', 'morph', 'help', 'settings']) expect(v.embeds[0].description).toContain(`\`/${name}\`: `);
   });
 
   it('only server managers may change settings', async () => {

@@ -2,6 +2,7 @@
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../bot/context.ts';
 import { NO_MENTIONS } from '../bot/respond.ts';
+import { commands } from './index.ts';
 import { settingsFor } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -22,10 +23,10 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     .setColor(0x5865f2)
     .setDescription(
       [
-        '`/riff prompt:` a short clip from a description. Options: `negative`, `seed`, `seed_image`, `denoising`, `steps`, `guidance`, `scheduler`, and `audio` to remix a clip of your own.',
-        '`/morph from: to:` music that moves from one prompt to the other, with an animated spectrogram.',
+        ...commands.map((c) => `\`/${c.data.name}\`: ${c.data.toJSON().description}`),
+        '',
         'Buttons under each result: **Variation** (new seed), **Extend** (continue it), **Morph to…** and **Remix** (ask for a new prompt).',
-        '`/settings` (server admins): audio format, channels, per-person limits.',
+        '`/riff` options: `negative`, `seed`, `seed_image`, `denoising`, `steps`, `guidance`, `scheduler`, and `audio` to remix a clip of your own.',
       ].join('\n'),
     )
     .addFields(
