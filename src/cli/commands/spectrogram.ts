@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { decodeAudio } from '../../pipeline/audio/decode.ts';
 import { encodeAudio, formatFromPath, AUDIO_EXTENSIONS } from '../../pipeline/audio/encode.ts';
 import { audioFileToImage, imageFileToAudio, readImageParams, RIFFUSION_DEFAULTS, withDefaults } from '../../pipeline/spectrogram/index.ts';
-import { mulberry32 } from '../../pipeline/spectrogram/griffin-lim.ts';
+import { DEFAULT_GLA_ITERATIONS, mulberry32 } from '../../pipeline/spectrogram/griffin-lim.ts';
+import { DEFAULT_REFINE_ITERATIONS } from '../../pipeline/spectrogram/converter.ts';
 import { CliError } from '../errors.ts';
 import { progressBar, writeFileAtomic } from '../io.ts';
 import { addParamsOptions, numberOption, paramsFromOptions } from '../options.ts';
@@ -54,10 +55,11 @@ export function register(program: Command): void {
   addParamsOptions(
     program
       .command('image-to-audio')
-      .description('reconstruct audio from a spectrogram image (inverse mel + fast Griffin-Lim)')
+      .description('reconstruct audio from a spectrogram image (inverse mel, PGHI phase, fast Griffin-Lim, mel-error refinement)')
       .argument('<image>', 'input spectrogram image (any size; params read from its EXIF tags)')
       .argument('<audio>', 'output audio file (.wav, .mp3, .ogg/.opus)')
-      .option('--iterations <n>', 'Griffin-Lim iterations (default 32)', numberOption('--iterations', { integer: true, min: 0, max: 1000 }))
+      .option('--iterations <n>', `fast Griffin-Lim iterations (default ${DEFAULT_GLA_ITERATIONS})`, numberOption('--iterations', { integer: true, min: 0, max: 1000 }))
+      .option('--refine <n>', `L-BFGS steps on the mel error after Griffin-Lim (default ${DEFAULT_REFINE_ITERATIONS})`, numberOption('--refine', { integer: true, min: 0, max: 1000 }))
       .option('--seed <n>', 'seed of the initial phase (same seed, same audio)', numberOption('--seed', { integer: true, min: 0, max: 2 ** 32 - 1 }))
       .option('--threads <n>', 'threads for phase recovery (1 or 2)', numberOption('--threads', { integer: true, min: 1, max: 2 }))
       .option('--loudness <lufs>', 'target loudness (default -16 LUFS)', numberOption('--loudness', { min: -70, max: 0 }))
@@ -72,6 +74,7 @@ export function register(program: Command): void {
     const result = await imageFileToAudio(bytes, {
       params,
       iterations: opts.iterations as number | undefined,
+      refineIterations: opts.refine as number | undefined,
       seed: opts.seed as number | undefined,
       threads: opts.threads as number | undefined,
       normalization: opts.loudness !== undefined ? { kind: 'loudness', target: { lufs: opts.loudness as number, peakDbfs: -1 } } : undefined,
