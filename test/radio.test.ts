@@ -49,6 +49,7 @@ describe('/radio on the voice stand-in', () => {
     expect(firstSoundMs).toBeLessThan(25_000);
     const session = world.voice.sessionOf(guild.id)!;
     expect(session.mode).toBe('aead_aes256_gcm_rtpsize');
+    expect(session.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1); // DAVE stays on: Discord closes 4017 otherwise
     expect(world.voice.decryptFailures.get(guild.id) ?? 0).toBe(0);
     expect(rms(toChannels(audio.frames.slice(-50)))).toBeGreaterThan(0.01);
   }, 60_000);

@@ -37,6 +37,8 @@ export interface VoiceStandinOptions {
   heartbeatIntervalMs?: number;
   /** Modes offered in READY, in order of preference (clients take the first they support). */
   modes?: string[];
+  /** Like Discord since March 2026: close with 4017 when IDENTIFY offers no DAVE support (default true). */
+  requireDaveCapable?: boolean;
 }
 
 interface Grant {
@@ -84,6 +86,7 @@ export class VoiceStandin extends EventEmitter {
     this.options = {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 13_750,
       modes: options.modes ?? [AES_GCM_RTPSIZE, XCHACHA_RTPSIZE],
+      requireDaveCapable: options.requireDaveCapable ?? true,
     };
   }
 
@@ -186,6 +189,7 @@ export class VoiceStandin extends EventEmitter {
           if (!grant || grant.guildId !== d.server_id || grant.userId !== d.user_id || grant.sessionId !== d.session_id) {
             return ws.close(4004, 'Authentication failed');
           }
+          if (this.options.requireDaveCapable && !(Number(d.max_dave_protocol_version) >= 1)) return ws.close(4017, 'E2EE/DAVE protocol required');
           const key = `${grant.guildId}:${grant.userId}`;
           const old = this.sessions.get(key);
           if (old) this.endSession(old, 4006);
