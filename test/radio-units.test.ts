@@ -164,3 +164,32 @@ describe('radio settings', () => {
     expect(() => radioSettingsFromEnv({ RADIO_SKIP_THRESHOLD: '2' })).toThrow(/RADIO_SKIP_THRESHOLD must be at most 1/);
   });
 });
+
+describe('clip levelling', () => {
+  it('brings clips of very different crest factors to the same loudness, under the peak ceiling, without clicks', async () => {
+    const { levelClip } = await import('../src/voice/level.ts');
+    const { integratedLoudness, peak } = await import('../src/pipeline/audio/loudness.ts');
+    const sr = 48_000;
+    // A steady tone, and sparse loud clicks over a quiet pad (crest factor above 25 dB).
+    const steady = tone(440, 3, 0.1);
+    const spiky = Float32Array.from(tone(220, 3, 0.01), (v, i) => v + (i % 12_000 < 48 ? 0.9 * Math.sin((Math.PI * (i % 12_000)) / 48) : 0));
+    const out: number[] = [];
+    for (const x of [steady, spiky]) {
+      const channels = [x.slice(), x.slice()];
+      const reached = levelClip(channels, sr, { lufs: -16, peakDbfs: -1 });
+      out.push(integratedLoudness(channels, sr));
+      expect(reached).toBeCloseTo(out.at(-1)!, 5);
+      expect(peak(channels)).toBeLessThanOrEqual(10 ** (-1 / 20) + 1e-6);
+      let step = 0;
+      for (let i = 1; i < channels[0].length; i++) step = Math.max(step, Math.abs(channels[0][i] - channels[0][i - 1]));
+      expect(step).toBeLessThan(0.5);
+    }
+    expect(Math.abs(out[0] - -16)).toBeLessThan(0.3);
+    expect(Math.abs(out[1] - -16)).toBeLessThan(1); // an extreme case: the loudness sits in the clicks the limiter flattens
+    // Plain normalisation with the same ceiling leaves the spiky clip far quieter.
+    const { normalizeLoudness } = await import('../src/pipeline/audio/loudness.ts');
+    const plain = [spiky.slice(), spiky.slice()];
+    normalizeLoudness(plain, sr, { lufs: -16, peakDbfs: -1 });
+    expect(integratedLoudness(plain, sr)).toBeLessThan(-19);
+  });
+});

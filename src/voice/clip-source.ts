@@ -2,8 +2,9 @@
 import type { JobsClient } from '../jobs/client.ts';
 import type { Requester } from '../jobs/types.ts';
 import { decodeAudio } from '../pipeline/audio/decode.ts';
-import { normalizeLoudness, type LoudnessTarget, DEFAULT_LOUDNESS } from '../pipeline/audio/loudness.ts';
+import { DEFAULT_LOUDNESS, type LoudnessTarget } from '../pipeline/audio/loudness.ts';
 import { SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
+import { levelClip } from './level.ts';
 import type { PlannedClip } from './plan.ts';
 
 export interface RadioClipMeta {
@@ -29,7 +30,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
   const handle = await jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: options.sessionId }, { requester: options.requester, format: 'wav' });
   const out = await handle.result(options.timeoutMs);
   const { channels } = await decodeAudio(out.audio, { sampleRate: SAMPLE_RATE, channels: 2 });
-  normalizeLoudness(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
+  levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
   return {
     channels: [channels[0], channels[1]],
     meta: {
