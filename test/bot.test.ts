@@ -74,7 +74,7 @@ describe('/riff end to end on the tiny model', () => {
 const PROJECT_MODEL = resolve(import.meta.dirname, '../models/riffcord-small');
 const hasProjectModel = existsSync(join(PROJECT_MODEL, 'riffcord.json')) && existsSync(join(PROJECT_MODEL, 'unet'));
 
-describe.skipIf(!hasProjectModel)(`/riff on the project model (skipped: ${hasProjectModel ? '' : 'models/riffcord-small is not installed'})`, () => {
+describe.skipIf(!hasProjectModel)(hasProjectModel ? '/riff on the project model riffcord-small' : '/riff on the project model (skipped: models/riffcord-small is not installed)', () => {
   let real: BotWorld;
   beforeAll(async () => {
     await world?.stop();
