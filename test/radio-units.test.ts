@@ -176,7 +176,7 @@ describe('clip levelling', () => {
     const out: number[] = [];
     for (const x of [steady, spiky]) {
       const channels = [x.slice(), x.slice()];
-      const reached = levelClip(channels, sr, { lufs: -16, peakDbfs: -1 });
+      const reached = await levelClip(channels, sr, { lufs: -16, peakDbfs: -1 });
       out.push(integratedLoudness(channels, sr));
       expect(reached).toBeCloseTo(out.at(-1)!, 5);
       expect(peak(channels)).toBeLessThanOrEqual(10 ** (-1 / 20) + 1e-6);

@@ -30,7 +30,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
   const handle = await jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: options.sessionId }, { requester: options.requester, format: 'wav' });
   const out = await handle.result(options.timeoutMs);
   const { channels } = await decodeAudio(out.audio, { sampleRate: SAMPLE_RATE, channels: 2 });
-  levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
+  await levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
   return {
     channels: [channels[0], channels[1]],
     meta: {

@@ -11,17 +11,23 @@ export interface LevelOptions {
   releaseSeconds?: number;
 }
 
-/** Scales and limits the channels in place; returns the loudness reached (LUFS). */
-export function levelClip(channels: Float32Array[], sampleRate: number, target: LoudnessTarget = DEFAULT_LOUDNESS, options: LevelOptions = {}): number {
+/** The bot's event loop also paces the audio: each step below is tens of ms at most, with a yield between. */
+const yieldToAudio = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Scales and limits the channels in place; resolves to the loudness reached (LUFS). */
+export async function levelClip(channels: Float32Array[], sampleRate: number, target: LoudnessTarget = DEFAULT_LOUDNESS, options: LevelOptions = {}): Promise<number> {
   const ceiling = 10 ** (target.peakDbfs / 20);
   let measured = integratedLoudness(channels, sampleRate);
   if (!Number.isFinite(measured)) return measured; // silence stays silence
   for (let pass = 0; pass < 8; pass++) {
     const gain = 10 ** ((target.lufs - measured) / 20);
     for (const c of channels) for (let i = 0; i < c.length; i++) c[i] *= gain;
+    await yieldToAudio();
     limit(channels, sampleRate, ceiling, options);
+    await yieldToAudio();
     measured = integratedLoudness(channels, sampleRate);
     if (Math.abs(target.lufs - measured) < 0.1) break;
+    await yieldToAudio();
   }
   return measured;
 }
