@@ -6,6 +6,7 @@
  * vote moves the plan and says the spectral check needs the real model.
  */
 import { existsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { radioRequester } from '../src/voice/jobs.ts';
@@ -68,6 +69,9 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
     const audio = world.voice.audio(guild.id);
     await world.standin.waitFor(() => audio.count > 0, 60_000, 'first sound');
     const start = performance.now();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const cpuAtStart = process.cpuUsage();
 
     // A third of the way in, the listeners vote for a contrasting style.
     await new Promise((r) => setTimeout(r, (LISTEN_SECONDS / 3) * 1000));
@@ -78,6 +82,8 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
     await world.standin.waitFor(() => session.status().nextTarget === loud || session.status().prompt === loud, 10_000, 'the winner to become the target');
 
     await new Promise((r) => setTimeout(r, Math.max(0, start + LISTEN_SECONDS * 1000 - performance.now())));
+    loopDelay.disable();
+    const cpu = process.cpuUsage(cpuAtStart);
     const frames = audio.since(start).filter((f) => f.arrivalMs < start + LISTEN_SECONDS * 1000);
     const channels = toChannels(frames);
     const status = session.status();
@@ -90,7 +96,7 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
       `[voice.test] ${REAL ? 'riffcord-small' : 'tiny-sd'}: ${frames.length} frames (${(frames.length / 50).toFixed(1)} s) from ${new Set(frames.map((f) => f.ssrc)).size} ssrc, lost ${gaps.lostPackets}, ` +
         `max arrival gap ${gaps.maxGapMs.toFixed(0)} ms, dropouts with a ${JITTER_BUFFER_MS} ms jitter buffer: [${playout.dropouts.map((d) => d.toFixed(0)).join(', ')}] ms, ` +
         `longest silence ${longestSilenceMs(channels).toFixed(1)} ms, rms ${rms(channels).toFixed(3)}, loudness per clip (${loudness.length}) ${Math.min(...loudness).toFixed(1)}..${Math.max(...loudness).toFixed(1)} LUFS, ` +
-        `clips played ${status.clipsPlayed}, loops (falling behind) ${status.loops}, max sample step ${maxStep(channels[0]).toFixed(3)}`,
+        `bot+stand-in process CPU ${(((cpu.user + cpu.system) / 1000 / (LISTEN_SECONDS * 1000)) * 100).toFixed(0)}% of a core, event-loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, clips played ${status.clipsPlayed}, loops (falling behind) ${status.loops}, max sample step ${maxStep(channels[0]).toFixed(3)}`,
     );
 
     // Gapless: nothing lost, no silence, nothing late for a listener's jitter buffer.
