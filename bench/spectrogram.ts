@@ -21,13 +21,14 @@ import { stftPlan } from '../src/pipeline/spectrogram/stft.ts';
 import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const REF = resolve(process.env.RIFFCORD_SHARED_REFERENCE ?? resolve(here, '../../shared/reference'), 'riffusion');
+const REF = resolve(process.env.RIFFCORD_SHARED_REFERENCE ?? resolve(here, '../test/fixtures/reference'), 'riffusion');
 const CLIPS = ['clip_0_start_15795_ms_duration_5678_ms', 'clip_2_start_103694_ms_duration_5678_ms'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 3;
-const MELSC = resolve(REF, '../../tools/melsc.py');
+// The independent reference scorer (Debian torchaudio), when the checkout sits beside it.
+const MELSC = process.env.RIFFCORD_MELSC ?? resolve(here, '../../shared/tools/melsc.py');
 
 const median = (a: number[]) => {
   const s = a.slice().sort((x, y) => x - y);

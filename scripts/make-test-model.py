@@ -16,7 +16,7 @@ internally and casts at its inputs/outputs, because torch's CPU kernels cannot t
 what riffcord has to handle (float16 tensors crossing the session boundary) is the same.
 
 The tokenizer files are real CLIP BPE (same byte alphabet, same </w> convention, same merge
-order) built from ../shared/reference/bpe_simple_vocab_16e6.txt.gz, truncated to the first
+order) built from assets/clip/bpe_simple_vocab_16e6.txt.gz, truncated to the first
 MERGES merges so the fixture stays small.
 """
 import gzip
@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BPE_GZ = os.path.join(ROOT, '..', 'shared', 'reference', 'bpe_simple_vocab_16e6.txt.gz')
+BPE_GZ = os.path.join(ROOT, 'assets', 'clip', 'bpe_simple_vocab_16e6.txt.gz')
 MERGES = 3000
 TEXT_HIDDEN = 32
 TOKENS = 77

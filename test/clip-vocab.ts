@@ -1,6 +1,6 @@
 /**
  * Test helper: builds CLIP's vocab.json + merges.txt from OpenAI's bpe_simple_vocab_16e6.txt.gz
- * following ../shared/reference/CLIP_TOKENIZER.md (byte alphabet, byte+</w>, 48,894 merges, specials).
+ * following CLIP's construction (byte alphabet, byte+</w>, 48,894 merges, specials).
  */
 import { gunzipSync } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClipTokenizer, type ClipTokenizer } from '../src/pipeline/diffusion/tokenizer.ts';
 import { writeClipVocab } from './clip-vocab.ts';
 
-const REF = join(import.meta.dirname, '..', '..', 'shared', 'reference');
+const REF = join(import.meta.dirname, 'fixtures', 'reference');
 interface Detail {
   prompt: string;
   truncated: boolean;
@@ -20,7 +20,7 @@ describe('CLIP tokenizer parity with OpenAI CLIP', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'riffcord-clip-'));
-    writeClipVocab(join(REF, 'bpe_simple_vocab_16e6.txt.gz'), dir);
+    writeClipVocab(join(import.meta.dirname, '..', 'assets', 'clip', 'bpe_simple_vocab_16e6.txt.gz'), dir);
     tok = loadClipTokenizer(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import {
 import type { NoiseSource, RawSchedulerConfig, Scheduler, SchedulerName } from '../src/pipeline/diffusion/schedulers/types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const refDir = path.resolve(repoRoot, '../shared/reference/schedulers');
+const refDir = path.resolve(repoRoot, 'test/fixtures/reference/schedulers');
 const haveRef = existsSync(refDir);
 if (!haveRef) console.warn(`scheduler reference vectors not found at ${refDir}; parity tests are skipped`);
 

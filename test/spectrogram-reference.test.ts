@@ -1,4 +1,4 @@
-/** Parity with Riffusion's own converter on its reference clips (../shared/reference/riffusion). */
+/** Parity with Riffusion's own converter on its reference clips (test/fixtures/reference/riffusion). */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import sharp from 'sharp';

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 training/clip_bpe.py <out tokenizer dir>   # writes vocab.json, merges.txt, configs
 
-The vocabulary follows ../shared/reference/CLIP_TOKENIZER.md: 256 byte characters, the same with
+The vocabulary follows CLIP's own construction (assets/clip/NOTICE): 256 byte characters, the same with
 "</w>", 48,894 merges, then <|startoftext|> 49406 and <|endoftext|> 49407. Prompts are padded to
 77 ids with the end token (SD 1.x). The merges data is MIT, Copyright (c) 2021 OpenAI.
 """
@@ -14,7 +14,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MERGES_GZ = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "reference", "bpe_simple_vocab_16e6.txt.gz"))
+MERGES_GZ = os.path.normpath(os.path.join(HERE, "..", "assets", "clip", "bpe_simple_vocab_16e6.txt.gz"))
 BOS, EOS = 49406, 49407
 MAX_LEN = 77
 # Python's re has no \p{L}; [^\W\d_] is "letter", \d a digit, and the last class the rest.

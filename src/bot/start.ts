@@ -16,6 +16,7 @@ import { adoptOrphans } from './recover.ts';
 import { BOT_INTENTS } from './intents.ts';
 import { NO_MENTIONS } from './respond.ts';
 import { routeInteraction } from './router.ts';
+import { radioManagerOf } from '../commands/radio.ts';
 import { GuildSettingsStore } from './settings.ts';
 
 export interface RunningBot {
@@ -92,6 +93,12 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const leases = setInterval(() => void ctx.pending.renew([...ctx.following]).catch((err: unknown) => log.warn({ err }, 'lease renewal failed')), 10_000);
   const orphans = setInterval(() => void adopt(), 15_000);
   await adopt();
+  // Radios that were playing when the bot last stopped (state in Redis) play again.
+  const radios = radioManagerOf(readyClient, ctx);
+  await radios.resumeAll().then(
+    (resumed) => resumed.length > 0 && log.info({ radios: resumed.length }, 'resumed radios after a restart'),
+    (err: unknown) => log.warn({ err }, 'resuming radios failed'),
+  );
 
   return {
     client,
@@ -104,6 +111,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       signalStopped();
       // Handlers settle at once (deliveries stop following); their records stay for another process.
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5000))]);
+      // Radios leave their channels but keep their saved state, so the next start resumes them.
+      await radios.suspendAll().catch((err: unknown) => log.warn({ err }, 'suspending radios failed'));
       await ctx.pending.release([...ctx.following]).catch(() => undefined);
       await client.destroy();
       await jobs.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 /** /radio: endless generated music in a voice channel, steered by the listeners' votes. */
-import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type Guild } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type Client, type Guild } from 'discord.js';
 import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
@@ -37,13 +37,18 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
 
-function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
-  return radioManagerFor(interaction.client, () => {
+/** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
+export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
+  return radioManagerFor(client, () => {
     const settings = radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
-    return { client: interaction.client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
+    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
   });
+}
+
+function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
+  return radioManagerOf(interaction.client, ctx);
 }
 
 function guildOf(interaction: ChatInputCommandInteraction): Guild {
