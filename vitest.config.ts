@@ -1,11 +1,23 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests that listen in real time: they run after the rest, alone, so no other test file competes for the two cores. */
+const realtime = ['test/voice.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Two cores: run test files in at most two workers so timing-sensitive end-to-end tests are not starved.
+    // Two cores: at most two test files at once.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...realtime], sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'realtime', include: realtime, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -109,7 +109,8 @@ describe('job reliability (worker processes)', () => {
       await new Promise<void>((res) => running.onProgress((p) => p.step >= 2 && res()));
       await redis.stop();
       // Enqueued while Redis is down: the client waits for the reconnect instead of failing.
-      const during = client.enqueue({ kind: 'riff', request: request('sent during the outage', 106, { model: 'standin' }) }, me);
+      // Another user: `me` already has the two jobs in flight the default limits allow.
+      const during = client.enqueue({ kind: 'riff', request: request('sent during the outage', 106, { model: 'standin' }) }, { ...me, requester: { userId: 'rel-2' } });
       await new Promise((s) => setTimeout(s, 1500));
       await redis.start();
       const late = await during;

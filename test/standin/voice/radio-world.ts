@@ -18,6 +18,7 @@ import { radioJobsClient } from '../../../src/voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../../../src/voice/manager.ts';
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from '../../../src/voice/settings.ts';
 import { DiscordStandin, type TestUser } from '../index.ts';
+import { setPriority } from 'node:os';
 import type { StoredMessage } from '../state.ts';
 import { deletePrefix, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from '../../support/jobs-harness.ts';
 import { VoiceStandin } from './server.ts';
@@ -109,9 +110,12 @@ export class RadioWorld {
       models: this.modelDir,
       entry: 'src/jobs/worker-main.ts',
       concurrency: this.options.workerConcurrency ?? 1,
-      extra: { RIFFCORD_ORT_THREADS: '1' },
+      // One core for generation, one for the bot and the listener, as a deployment with the worker
+      // on its own core (or machine) would have; niced so the voice path is never starved by it.
+      extra: { RIFFCORD_ORT_THREADS: '1', RIFFCORD_AUDIO_THREADS: '1' },
       readyTimeoutMs: 90_000,
     });
+    if (this.worker.proc.pid) setPriority(this.worker.proc.pid, 15);
     return this.worker;
   }
 
