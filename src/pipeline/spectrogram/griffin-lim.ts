@@ -9,6 +9,12 @@ import { GlaSlice, inverseWindowEnvelope, MelObjectiveSlice } from './gla-slice.
 import type { SpectrogramParams } from './params.ts';
 import { stftPlan, type StftPlan } from './stft.ts';
 
+/**
+ * Lets timers and I/O run between iterations: a conversion takes seconds, and a queue worker must
+ * keep renewing its job lock and heartbeat meanwhile (on one thread nothing else would yield).
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export type GlaWorkerMessage =
   | {
       type: 'init';
@@ -218,6 +224,7 @@ export async function griffinLim(
       main.analyze(signal);
       main.synthesize(ola0);
       await remote;
+      await yieldToEventLoop();
       opts.onIteration?.(it + 1, total);
     }
     combine();
@@ -229,6 +236,7 @@ export async function griffinLim(
         if (r) f += await r;
         if (ola1) for (let i = 0; i < signalLength; i++) grad[i] = ola0[i] + ola1[i];
         else grad.set(ola0);
+        await yieldToEventLoop();
         return f;
       };
       await refineMelLbfgs(signal, evaluate, refine, (done) => opts.onIteration?.(iterations + done, total));

@@ -112,7 +112,13 @@ export class RadioWorld {
       concurrency: this.options.workerConcurrency ?? 1,
       // One core for generation, one for the bot and the listener, as a deployment with the worker
       // on its own core (or machine) would have; niced so the voice path is never starved by it.
-      extra: { RIFFCORD_ORT_THREADS: '1', RIFFCORD_AUDIO_THREADS: '1' },
+      extra: {
+        RIFFCORD_ORT_THREADS: '1',
+        RIFFCORD_AUDIO_THREADS: '1',
+        // A real-model clip takes seconds on one niced core: production-like lock and liveness
+        // windows, not the harness's 2-3 s ones made for instant stand-in jobs.
+        ...(this.modelDir === SMALL_MODEL_DIR ? { LOCK_DURATION_MS: '15000', HEARTBEAT_TTL_MS: '10000' } : {}),
+      },
       readyTimeoutMs: 90_000,
     });
     if (this.worker.proc.pid) setPriority(this.worker.proc.pid, 15);
