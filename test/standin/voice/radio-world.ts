@@ -121,7 +121,7 @@ export class RadioWorld {
       },
       readyTimeoutMs: 90_000,
     });
-    if (this.worker.proc.pid) setPriority(this.worker.proc.pid, 15);
+    if (this.worker.proc.pid) setPriority(this.worker.proc.pid, 19);
     return this.worker;
   }
 
