@@ -27,6 +27,9 @@ import shutil
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'training'))
+from clip_bpe import bytes_to_unicode  # noqa: E402  (the one CLIP byte alphabet of the project)
 from torch import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,23 +44,11 @@ IMAGE_SIZE = 64
 HIDDEN = 32
 
 
-def bytes_to_unicode():
-    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for c in cs]
-
-
 def write_tokenizer(out_dir):
     with gzip.open(BPE_GZ, 'rt', encoding='utf-8') as f:
         lines = f.read().split('\n')
     merges = [tuple(l.split()) for l in lines[1:1 + MERGES]]
-    chars = bytes_to_unicode()
+    chars = list(bytes_to_unicode().values())
     vocab = chars + [c + '</w>' for c in chars] + [''.join(m) for m in merges]
     vocab += ['<|startoftext|>', '<|endoftext|>']
     os.makedirs(out_dir, exist_ok=True)

@@ -5,17 +5,12 @@ import {
   FftSizeError,
   FrameTransformError,
 } from '../src/pipeline/spectrogram/fft.ts';
+import { mulberry32 } from '../src/pipeline/spectrogram/griffin-lim.ts';
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1), from the engine's own seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 function randomArray(n: number, seed: number): Float64Array {

@@ -4,7 +4,7 @@
  * The token is kept here and handed to discord.js only; nothing logs the config object whole.
  */
 import { z } from 'zod';
-import { ConfigError, limitsFromEnv } from '../jobs/config.ts';
+import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 
@@ -75,17 +75,8 @@ const botEnv = z.object({
     .optional()
     .refine((v) => v === undefined || v.trim() === '' || /^https?:\/\/[^\s]+$/.test(v.trim()), { message: 'DISCORD_API_URL must be an http(s) URL such as https://discord.com/api' })
     .transform((v) => (v && v.trim() ? v.trim().replace(/\/+$/, '') : null)),
-  REDIS_URL: z
-    .string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' })
-    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), { message: 'REDIS_URL must look like redis://host:port (or rediss:// for TLS)' }),
-  REDIS_PREFIX: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const p = v?.trim() || 'riffcord';
-      if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_' and '-' (got "${v}")` });
-      return p;
-    }),
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: redisPrefix,
   RIFFCORD_MODEL: z
     .string()
     .optional()

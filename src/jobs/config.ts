@@ -19,7 +19,17 @@ const int = (name: string, min: number, fallback: number) =>
       return n;
     });
 
-const redisUrl = z
+/** REDIS_URL and REDIS_PREFIX, shared by the worker's and the bot's configuration. */
+export const redisPrefix = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const p = v?.trim() || 'riffcord';
+    if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_' and '-' (got "${v}")` });
+    return p;
+  });
+
+export const redisUrl = z
   .string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' })
   .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), { message: 'REDIS_URL must look like redis://host:port (or rediss:// for TLS)' });
 
@@ -35,14 +45,7 @@ const workerEnv = z.object({
   WORKER_CONCURRENCY: int('WORKER_CONCURRENCY', 1, 1),
   RESULT_TTL_SECONDS: int('RESULT_TTL_SECONDS', 60, 3600),
   METRICS_PORT: int('METRICS_PORT', 0, 9464),
-  REDIS_PREFIX: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const p = v?.trim() || 'riffcord';
-      if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_' and '-' (got "${v}")` });
-      return p;
-    }),
+  REDIS_PREFIX: redisPrefix,
   JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 3),
   LOCK_DURATION_MS: int('LOCK_DURATION_MS', 1000, 30_000),
   STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, 30_000),
