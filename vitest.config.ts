@@ -1,7 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-/** Tests that listen in real time: they run after the rest, alone, so no other test file competes for the two cores. */
-const realtime = ['test/voice.test.ts'];
+/**
+ * Tests that listen to the radio in real time: they run after the rest, one file at a time, so no
+ * other test file competes with them for the two cores.
+ */
+const realtime = ['test/voice.test.ts', 'test/radio-resilience.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,7 +19,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'realtime', include: realtime, sequence: { groupOrder: 1 } },
+        test: { name: 'realtime', include: realtime, fileParallelism: false, sequence: { groupOrder: 1 } },
       },
     ],
   },
