@@ -12,6 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const PY = '/usr/bin/python3';
+/** Latent channels of the default (v2) VAE configuration. */
+const Z = 8;
 const ROOT = join(import.meta.dirname, '..');
 
 function missing(): string | undefined {
@@ -65,6 +67,7 @@ describe.skipIf(reason !== undefined)('training recipe (tiny corpus)', () => {
     const manifest = JSON.parse(readFileSync(join(model, 'riffcord.json'), 'utf8'));
     expect(manifest.image).toEqual({ width: 256, height: 256 });
     expect(manifest.spectrogram.numFrequencies).toBe(256);
+    expect(manifest.latent.channels).toBe(Z);
   });
 
   it('exports networks onnxruntime-node runs with the SD names and shapes', { timeout: 120_000 }, async () => {
@@ -77,18 +80,18 @@ describe.skipIf(reason !== undefined)('training recipe (tiny corpus)', () => {
     expect(states.dims.slice(0, 2)).toEqual([2, 77]);
     const unet = await open('unet');
     const eps = await unet.run({
-      sample: new ort.Tensor('float32', new Float32Array(2 * 4 * 32 * 32).fill(0.5), [2, 4, 32, 32]),
+      sample: new ort.Tensor('float32', new Float32Array(2 * Z * 32 * 32).fill(0.5), [2, Z, 32, 32]),
       timestep: new ort.Tensor('float32', Float32Array.from([500, 500]), [2]),
       encoder_hidden_states: states,
     });
-    expect(eps.out_sample.dims).toEqual([2, 4, 32, 32]);
+    expect(eps.out_sample.dims).toEqual([2, Z, 32, 32]);
     const dec = await open('vae_decoder');
-    const img = (await dec.run({ latent_sample: new ort.Tensor('float32', new Float32Array(4 * 32 * 32), [1, 4, 32, 32]) })).sample;
+    const img = (await dec.run({ latent_sample: new ort.Tensor('float32', new Float32Array(Z * 32 * 32), [1, Z, 32, 32]) })).sample;
     expect(img.dims).toEqual([1, 3, 256, 256]);
     const px = img.data as Float32Array;
     expect(px.every((v) => v >= -1 && v <= 1)).toBe(true);
     const enc = await open('vae_encoder');
     const lat = await enc.run({ sample: img });
-    expect(lat.latent_sample.dims).toEqual([1, 4, 32, 32]);
+    expect(lat.latent_sample.dims).toEqual([1, Z, 32, 32]);
   });
 });

@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { audioToMel } from '../src/pipeline/spectrogram/converter.ts';
 import { melToRgb, melMax, melToImageFile } from '../src/pipeline/spectrogram/image.ts';
 import { RIFFUSION_DEFAULTS, type SpectrogramParams } from '../src/pipeline/spectrogram/params.ts';
@@ -27,7 +28,7 @@ export const TRAINING_PARAMS: SpectrogramParams = {
 };
 const SIZE = 256;
 
-function readPcm16Mono(path: string): Float32Array {
+export function readPcm16Mono(path: string): Float32Array {
   const buf = readFileSync(path);
   if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path} is not a WAV file`);
   let off = 12;
@@ -78,7 +79,9 @@ async function main() {
   console.log(`wrote ${clips.length} images to ${join(dir, 'images.u8')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -3,7 +3,7 @@
     /usr/bin/python3 training/export.py [--ckpt data/checkpoints] [--out models/riffcord-small]
 
 Writes text_encoder/, unet/, vae_encoder/, vae_decoder/ (model.onnx each, opset 17, dynamic batch),
-tokenizer/, scheduler/scheduler_config.json, model_index.json and riffcord.json, plus
+tokenizer/, lexicon.json (the prompt lexicon), scheduler/scheduler_config.json, model_index.json and riffcord.json, plus
 <ckpt>/export_reference.json: fixed inputs and the PyTorch outputs for them, which
 training/verify-onnx.ts compares against onnxruntime-node.
 """
@@ -16,7 +16,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clip_bpe import ClipTokenizer, write_tokenizer_dir  # noqa: E402
-from model import VAE, TextEncoder, UNet, VaeDecoderExport, VaeEncoderExport  # noqa: E402
+from model import TextEncoder, UNet, VaeDecoderExport, VaeEncoderExport  # noqa: E402
+from lexicon import build_lexicon  # noqa: E402
+from train import load_vae  # noqa: E402
 
 SPECTROGRAM = {"sampleRate": 44100, "stereo": False, "stepSizeMs": 20, "windowDurationMs": 100, "paddedDurationMs": 400,
                "numFrequencies": 256, "minFrequency": 0, "maxFrequency": 10000, "powerForImage": 0.25}
@@ -32,11 +34,10 @@ def load_models(ckpt):
     lat = torch.load(os.path.join(ckpt, "latents.pt"))
     st = torch.load(os.path.join(ckpt, "unet.pt"))
     text = TextEncoder(lat["lut"], lat["vocab"], dim=st["text_dim"])
-    unet = UNet(ctx_dim=st["text_dim"])
+    unet = UNet(ctx_dim=st["text_dim"], z=lat["latents"].shape[1])
     text.load_state_dict(st["ema"]["text"])
     unet.load_state_dict(st["ema"]["unet"])
-    vae = VAE()
-    vae.load_state_dict(torch.load(os.path.join(ckpt, "vae.pt"))["model"])
+    vae = load_vae(ckpt)
     return text.eval(), unet.eval(), vae.eval(), lat, st["step"]
 
 
@@ -61,7 +62,8 @@ def main():
     export(text, (ids,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
            {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
     g = torch.Generator().manual_seed(1)
-    sample = torch.randn(2, 4, 32, 32, generator=g)
+    z_channels = vae.z
+    sample = torch.randn(2, z_channels, 32, 32, generator=g)
     timestep = torch.tensor([981.0, 981.0])
     with torch.no_grad():
         states = text(ids)
@@ -72,7 +74,7 @@ def main():
     image = torch.rand(1, 3, 256, 256, generator=g) * 2 - 1
     export(enc, (image,), f"{out}/vae_encoder/model.onnx", ["sample"], ["latent_sample"],
            {"sample": {0: "batch"}, "latent_sample": {0: "batch"}})
-    z = torch.randn(1, 4, 32, 32, generator=g) / lat["scaling"]
+    z = torch.randn(1, z_channels, 32, 32, generator=g) / lat["scaling"]
     export(dec, (z,), f"{out}/vae_decoder/model.onnx", ["latent_sample"], ["sample"],
            {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
     write_tokenizer_dir(f"{out}/tokenizer")
@@ -86,10 +88,11 @@ def main():
               open(f"{out}/model_index.json", "w"), indent=2)
     manifest = {"id": "riffcord-small", "displayName": "riffcord small (built in)",
                 "image": {"width": 256, "height": 256},
-                "latent": {"channels": 4, "downsample": 8, "scalingFactor": round(lat["scaling"], 6)},
+                "latent": {"channels": z_channels, "downsample": 8, "scalingFactor": round(lat["scaling"], 6)},
                 "maxTokens": 77, "spectrogram": SPECTROGRAM,
                 "defaults": {"steps": a.steps, "guidance": a.guidance, "scheduler": "dpmsolver++", "denoising": 0.75}}
     json.dump(manifest, open(f"{out}/riffcord.json", "w"), indent=2)
+    json.dump(build_lexicon(), open(f"{out}/lexicon.json", "w"), indent=1)
     with torch.no_grad():
         ref = {"input_ids": ids.tolist(), "last_hidden_state_first8": states[:, :4, :2].flatten().tolist(),
                "last_hidden_state_sum": states.sum(dim=(1, 2)).tolist(),

@@ -1,7 +1,8 @@
 """riffcord-small: a small latent diffusion model for 256x256 greyscale spectrograms.
 
-VAE   : 256x256 grey -> pixel-unshuffle -> convs -> 4x32x32 latent (KL-regularised, factor 8);
-        the decoder mirrors it and ends in a pixel shuffle, so no conv runs at 256x256.
+VAE   : 256x256 grey -> pixel-unshuffle -> convs -> Zx32x32 latent (KL-regularised, factor 8; v1 Z=4,
+        v2 Z=8 with wider inner levels); the decoder mirrors it and ends in a pixel shuffle, so no
+        conv runs at 256x256.
 Text  : CLIP ids -> lookup table to the caption vocabulary -> embedding -> 2-layer transformer.
 UNet  : 32/16/8 latent resolutions, self + cross attention at 16 and 8, epsilon prediction.
 """
@@ -33,18 +34,23 @@ class Res(nn.Module):
 
 
 # ---------------------------------------------------------------- VAE
+# (latent channels, widths at 128/64/32): v1 shipped (4, (32, 48, 64)); v2 widens where it is cheap.
+VAE_CONFIGS = {"v1": dict(z=4, ch=(32, 48, 64)), "v2": dict(z=8, ch=(32, 64, 96))}
+
+
 class Encoder(nn.Module):
-    def __init__(self, z=4):
+    def __init__(self, z=4, ch=(32, 48, 64)):
         super().__init__()
+        c0, c1, c2 = ch
         self.net = nn.Sequential(
             nn.PixelUnshuffle(2),                      # 1x256 -> 4x128
-            nn.Conv2d(4, 32, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(32, 32, 3, padding=1),
-            nn.Conv2d(32, 48, 3, stride=2, padding=1),  # 64
-            Res(48, 48),
-            nn.Conv2d(48, 64, 3, stride=2, padding=1),  # 32
-            Res(64, 64), Res(64, 64),
-            gn(64), nn.SiLU(), nn.Conv2d(64, 2 * z, 3, padding=1),
+            nn.Conv2d(4, c0, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(c0, c0, 3, padding=1),
+            nn.Conv2d(c0, c1, 3, stride=2, padding=1),  # 64
+            Res(c1, c1),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),  # 32
+            Res(c2, c2), Res(c2, c2),
+            gn(c2), nn.SiLU(), nn.Conv2d(c2, 2 * z, 3, padding=1),
         )
 
     def forward(self, x):
@@ -52,16 +58,17 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, z=4):
+    def __init__(self, z=4, ch=(32, 48, 64)):
         super().__init__()
+        c0, c1, c2 = ch
         self.net = nn.Sequential(
-            nn.Conv2d(z, 64, 3, padding=1),
-            Res(64, 64), Res(64, 64),
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(64, 48, 3, padding=1),  # 64
-            Res(48, 48),
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(48, 32, 3, padding=1),  # 128
-            gn(32), nn.SiLU(), nn.Conv2d(32, 32, 3, padding=1),
-            gn(32), nn.SiLU(), nn.Conv2d(32, 4, 3, padding=1),
+            nn.Conv2d(z, c2, 3, padding=1),
+            Res(c2, c2), Res(c2, c2),
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c2, c1, 3, padding=1),  # 64
+            Res(c1, c1),
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c1, c0, 3, padding=1),  # 128
+            gn(c0), nn.SiLU(), nn.Conv2d(c0, c0, 3, padding=1),
+            gn(c0), nn.SiLU(), nn.Conv2d(c0, 4, 3, padding=1),
             nn.PixelShuffle(2),                          # 1x256
         )
 
@@ -70,13 +77,15 @@ class Decoder(nn.Module):
 
 
 class VAE(nn.Module):
-    def __init__(self):
+    def __init__(self, config="v1"):
         super().__init__()
-        self.encoder, self.decoder = Encoder(), Decoder()
+        cfg = VAE_CONFIGS[config]
+        self.config, self.z = config, cfg["z"]
+        self.encoder, self.decoder = Encoder(**cfg), Decoder(**cfg)
 
 
 class VaeEncoderExport(nn.Module):
-    """sample [B,3,256,256] in [-1,1] -> latent_sample [B,4,32,32] (the posterior mean, unscaled)."""
+    """sample [B,3,256,256] in [-1,1] -> latent_sample [B,Z,32,32] (the posterior mean, unscaled)."""
 
     def __init__(self, vae):
         super().__init__()
@@ -87,7 +96,7 @@ class VaeEncoderExport(nn.Module):
 
 
 class VaeDecoderExport(nn.Module):
-    """latent_sample [B,4,32,32] (unscaled) -> sample [B,3,256,256] in [-1,1], R=G=B."""
+    """latent_sample [B,Z,32,32] (unscaled) -> sample [B,3,256,256] in [-1,1], R=G=B."""
 
     def __init__(self, vae):
         super().__init__()

@@ -1,4 +1,4 @@
-"""Procedural composers for the riffcord corpus: 12 styles, each a function of a seeded RNG.
+"""Procedural composers for the riffcord corpus: the 12 styles of v1, each a function of a seeded RNG.
 
 Each composer returns a dict with the notes it wrote (through a MidiWriter at a time offset),
 the tempo, key and mode, so captions describe what was actually rendered.
@@ -34,6 +34,11 @@ class Ctx:
         self.beat = 60.0 / bpm
         self.swing = swing
         self.ch_used = set()
+        self.kit = None  # a drumkit.KITS name: drum notes become sample hits instead of GM drums
+        self.hits = []   # (seconds, gm_note, velocity) for the kit
+        self.subs = []   # (seconds, midi_pitch, duration_s, velocity): synthesised 808 sub-bass notes
+        self.energy = 1.0  # velocity scale: the clip's dynamics
+        self.programs = {}
 
     def time(self, beats):
         """Beat position to seconds, with swing applied to off-beat eighths."""
@@ -48,12 +53,32 @@ class Ctx:
             t += self.rng.uniform(-jitter, jitter)
         if t - self.t0 > MUSIC_SECONDS:
             return
-        vel = vel + self.rng.integers(-8, 9)
+        vel = (vel + self.rng.integers(-8, 9)) * self.energy
+        if ch == DRUM and self.kit is not None:
+            self.hits.append((max(self.t0, t), int(pitch), float(min(127, max(1, vel)))))
+            return
         self.mw.note(max(self.t0, t), dur_beats * self.beat, ch, int(pitch), vel)
 
+    def sub(self, beats, dur_beats, pitch, vel):
+        """An 808 sub-bass note (synthesised by the renderer, not the soundfont)."""
+        t = self.time(beats)
+        if t - self.t0 <= MUSIC_SECONDS:
+            self.subs.append((t, int(pitch), dur_beats * self.beat, vel * self.energy))
+
+    def fill(self, bar, toms=(50, 47, 45), vel=95):
+        """A one-beat drum fill at the end of `bar`: sixteenths down the toms, then a crash on the next bar."""
+        b0 = bar * 4 + 3
+        for s in range(4):
+            self.n(b0 + s / 4, 0.2, DRUM, toms[min(s * len(toms) // 4, len(toms) - 1)], vel)
+        self.n(b0 + 1, 1, DRUM, CRASH, vel + 10)
+
     def prog(self, ch, program):
+        self.programs[ch] = program
         self.mw.program(self.t0, ch, program)
         self.mw.control(self.t0, ch, 7, 100)
+
+    def prog_of(self, ch):
+        return self.programs.get(ch)
 
     def beats_total(self):
         return int(np.ceil(MUSIC_SECONDS / self.beat)) + 1
@@ -318,77 +343,3 @@ def synthwave(c):
     return ["synthesizer", "synth bass", "synth pads", "drum machine"]
 
 
-# name -> (composer, bpm range, modes allowed, caption vocabulary)
-STYLES = {
-    "jazz_sax": dict(fn=jazz_sax, bpm=(80, 150), modes=("major", "dorian"),
-                     names=["jazz sax", "jazz saxophone", "smooth jazz saxophone solo", "jazz", "saxophone jazz combo"],
-                     main="saxophone", moods=["smooth", "mellow", "swinging"]),
-    "funk_bass": dict(fn=funk_bass, bpm=(92, 118), modes=("dorian", "minor"),
-                      names=["funk bass", "slap bass funk", "funky bass groove", "funk", "funk slap bass line"],
-                      main="slap bass", moods=["groovy", "funky", "tight"]),
-    "rock_guitar": dict(fn=rock_guitar, bpm=(110, 160), modes=("major", "minor"),
-                        names=["rock guitar", "electric guitar rock", "rock", "distorted guitar riff", "hard rock electric guitar"],
-                        main="electric guitar", moods=["energetic", "heavy", "loud"]),
-    "piano_ballad": dict(fn=piano_ballad, bpm=(58, 84), modes=("major", "minor"),
-                         names=["piano ballad", "solo piano", "piano", "emotional piano ballad", "soft piano"],
-                         main="piano", moods=["gentle", "emotional", "tender"]),
-    "techno_drums": dict(fn=techno_drums, bpm=(124, 142), modes=("minor",),
-                         names=["techno drums", "techno", "techno beat", "four on the floor techno", "electronic techno drums"],
-                         main="drum machine", moods=["driving", "hypnotic", "pounding"]),
-    "lofi_hiphop": dict(fn=lofi_hiphop, bpm=(68, 90), modes=("major", "dorian"),
-                        names=["lo-fi hip hop", "lofi beat", "lofi hip hop beat", "chill lofi", "lo-fi beats to study to"],
-                        main="electric piano", moods=["chill", "relaxed", "dreamy"]),
-    "church_organ_bells": dict(fn=church_organ_bells, bpm=(56, 80), modes=("major", "minor"),
-                               names=["church organ and bells", "church organ", "cathedral organ with bells", "pipe organ hymn", "church bells"],
-                               main="church organ", moods=["sacred", "solemn", "majestic"]),
-    "orchestral_strings": dict(fn=orchestral_strings, bpm=(66, 110), modes=("major", "minor"),
-                               names=["orchestral strings", "string orchestra", "orchestra", "cinematic strings", "classical strings"],
-                               main="violin", moods=["cinematic", "epic", "lush"]),
-    "folk_fiddle": dict(fn=folk_fiddle, bpm=(100, 150), modes=("major",),
-                        names=["acoustic folk fiddle", "folk fiddle", "fiddle", "irish fiddle reel", "folk music"],
-                        main="fiddle", moods=["lively", "rustic", "cheerful"]),
-    "reggae": dict(fn=reggae, bpm=(66, 86), modes=("major", "minor"),
-                   names=["reggae", "reggae groove", "roots reggae", "reggae skank guitar", "one drop reggae"],
-                   main="reggae guitar", moods=["laid-back", "sunny", "easy"]),
-    "marimba": dict(fn=marimba, bpm=(90, 130), modes=("major",),
-                    names=["marimba", "marimba melody", "mallet percussion marimba", "solo marimba", "marimba pattern"],
-                    main="marimba", moods=["playful", "bouncy", "light"]),
-    "synthwave": dict(fn=synthwave, bpm=(88, 118), modes=("minor",),
-                      names=["synthwave", "retro synthwave", "80s synth", "synthwave with drum machine", "outrun synthwave"],
-                      main="synthesizer", moods=["retro", "nostalgic", "neon"]),
-}
-MODES = {"major": MAJOR, "minor": MINOR, "dorian": DORIAN}
-
-
-def tempo_word(bpm):
-    return "slow" if bpm < 88 else ("medium" if bpm < 120 else "fast")
-
-
-def mode_mood(mode, rng):
-    words = ["bright", "happy", "uplifting"] if mode == "major" else ["dark", "melancholic", "moody"]
-    return words[rng.integers(len(words))]
-
-
-def captions(style, meta):
-    """Several wordings of one clip, all derived from what was rendered."""
-    s = STYLES[style]
-    rng = np.random.default_rng(meta["seed"] + 7)
-    tw = tempo_word(meta["bpm"])
-    names = s["names"]
-    mood = s["moods"][rng.integers(len(s["moods"]))]
-    mood2 = mode_mood(meta["mode"], rng)
-    instr = meta["instruments"]
-    out = [
-        names[0],
-        names[1],
-        f"{tw} {names[0]}",
-        f"{tw} {names[2]}",
-        f"{mood} {names[rng.integers(len(names))]}",
-        f"{names[2]}, {tw} and {mood}",
-        f"{mood2} {tw} {names[rng.integers(len(names))]}",
-        f"{names[3]} with {', '.join(instr[:-1])} and {instr[-1]}" if len(instr) > 1 else f"{names[3]}, {instr[0]}",
-        s["main"],
-        f"{tw} {s['main']}",
-        f"{names[4]}, {meta['bpm']} bpm, {meta['key']} {meta['mode'] if meta['mode'] != 'dorian' else 'minor'}",
-    ]
-    return out

@@ -62,7 +62,7 @@ def lr_at(step, total, base, warmup=100):
 def train_vae(args, clips, images):
     path = os.path.join(args.ckpt, "vae.pt")
     torch.manual_seed(SEED)
-    vae = VAE()
+    vae = VAE(args.vae_config)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
     step = 0
     if os.path.exists(path):
@@ -97,13 +97,14 @@ def train_vae(args, clips, images):
                            f"{(time.time() - t0) / 25:.2f}s/step")
             t0 = time.time()
         if step % 100 == 0 or step == args.vae_steps:
-            save(path, {"model": vae.state_dict(), "opt": opt.state_dict(), "step": step})
+            save(path, {"model": vae.state_dict(), "opt": opt.state_dict(), "step": step, "config": args.vae_config})
     return vae
 
 
-def load_vae(args):
-    vae = VAE()
-    vae.load_state_dict(torch.load(os.path.join(args.ckpt, "vae.pt"))["model"])
+def load_vae(ckpt):
+    st = torch.load(os.path.join(ckpt, "vae.pt"))
+    vae = VAE(st.get("config", "v1"))
+    vae.load_state_dict(st["model"])
     return vae.eval()
 
 
@@ -160,7 +161,7 @@ def train_unet(args, clips, data):
     path = os.path.join(args.ckpt, "unet.pt")
     torch.manual_seed(SEED + 1)
     text = TextEncoder(data["lut"], data["vocab"], dim=args.text_dim)
-    unet = UNet(ctx_dim=args.text_dim)
+    unet = UNet(ctx_dim=args.text_dim, z=data["latents"].shape[1])
     params = list(text.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     ema = {"text": {k: v.clone() for k, v in text.state_dict().items()},
@@ -224,6 +225,7 @@ def main():
     ap.add_argument("--vae-crop", type=int, default=128)
     ap.add_argument("--vae-lr", type=float, default=1e-3)
     ap.add_argument("--kl-weight", type=float, default=1e-5)
+    ap.add_argument("--vae-config", default="v2", choices=["v1", "v2"])
     ap.add_argument("--unet-steps", type=int, default=2400)
     ap.add_argument("--unet-batch", type=int, default=32)
     ap.add_argument("--unet-lr", type=float, default=5e-4)
@@ -240,7 +242,7 @@ def main():
         train_vae(args, clips, images)
         log(args.ckpt, f"vae phase done, {time.time() - t_start:.0f} s this run")
     if args.phase in ("all", "latents", "unet"):
-        data = build_latents(args, clips, images, load_vae(args))
+        data = build_latents(args, clips, images, load_vae(args.ckpt))
     if args.phase in ("all", "unet"):
         t1 = time.time()
         train_unet(args, clips, data)

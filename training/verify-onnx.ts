@@ -50,6 +50,7 @@ const unet = await open('unet');
 const venc = await open('vae_encoder');
 const vdec = await open('vae_decoder');
 
+const Z: number = manifest.latent.channels;
 const ids = new ort.Tensor('int32', Int32Array.from(ref.input_ids.flat()), [2, 77]);
 const te = (await text.run({ input_ids: ids })).last_hidden_state;
 const D = te.dims[2];
@@ -58,7 +59,7 @@ const sums = [0, 1].map((b) => teData.slice(b * 77 * D, (b + 1) * 77 * D).reduce
 console.log(`text_encoder: output [${te.dims}], sum diff vs torch ${maxAbsDiff(sums, ref.last_hidden_state_sum).toExponential(2)}`);
 
 const feeds = {
-  sample: new ort.Tensor('float32', Float32Array.from(ref.sample), [2, 4, 32, 32]),
+  sample: new ort.Tensor('float32', Float32Array.from(ref.sample), [2, Z, 32, 32]),
   timestep: new ort.Tensor('float32', Float32Array.from(ref.timestep), [2]),
   encoder_hidden_states: te,
 };
@@ -68,7 +69,7 @@ const t1 = { ...feeds, timestep: new ort.Tensor('float32', Float32Array.from([re
 const out1 = (await unet.run(t1)).out_sample;
 console.log(`unet: timestep of shape [1] broadcasts, max abs diff ${maxAbsDiff(out1.data as Float32Array, ref.out_sample).toExponential(2)}`);
 
-const dec = (await vdec.run({ latent_sample: new ort.Tensor('float32', Float32Array.from(ref.latent), [1, 4, 32, 32]) })).sample;
+const dec = (await vdec.run({ latent_sample: new ort.Tensor('float32', Float32Array.from(ref.latent), [1, Z, 32, 32]) })).sample;
 console.log(`vae_decoder: output [${dec.dims}], max abs diff (first 64) ${maxAbsDiff(dec.data as Float32Array, ref.decoded_first).toExponential(2)}`);
 const img = new Float32Array(readFileSync(join(ckpt, 'export_reference_image.f32')).buffer.slice(0));
 const enc = (await venc.run({ sample: new ort.Tensor('float32', img, [1, 3, 256, 256]) })).latent_sample;
@@ -77,6 +78,6 @@ console.log(`vae_encoder: output [${enc.dims}], max abs diff (first 64) ${maxAbs
 const steps: number = manifest.defaults.steps;
 const tText = await timeIt(() => text.run({ input_ids: ids }));
 const tUnet = await timeIt(() => unet.run(feeds));
-const tDec = await timeIt(() => vdec.run({ latent_sample: new ort.Tensor('float32', Float32Array.from(ref.latent), [1, 4, 32, 32]) }));
+const tDec = await timeIt(() => vdec.run({ latent_sample: new ort.Tensor('float32', Float32Array.from(ref.latent), [1, Z, 32, 32]) }));
 console.log(`median ms: text encoder (batch 2) ${tText.toFixed(1)}, unet (batch 2) ${tUnet.toFixed(1)}, vae decoder ${tDec.toFixed(1)}`);
 console.log(`prompt to image at ${steps} steps with guidance: ~${(tText + steps * tUnet + tDec).toFixed(0)} ms (network calls only)`);

@@ -84,6 +84,10 @@ function describe(out: JobOutput, requesterName: string): EmbedBuilder {
   } else {
     embed.setDescription(clip(s.prompt, 2000));
   }
+  if (out.heardAs) {
+    const heard = out.kind === 'morph' && out.heardAs.end !== undefined ? `${out.heardAs.start}\n**to** ${out.heardAs.end}` : out.heardAs.start;
+    embed.addFields({ name: 'Heard as', value: clip(heard, 1024) });
+  }
   const seeds = out.kind === 'morph' && first.end ? `${s.seed} → ${first.end.seed}` : String(s.seed);
   embed.addFields(
     { name: 'Seed', value: seeds, inline: true },

@@ -2,7 +2,7 @@
  * Runs one job's data on a Generator: resolves its inputs, makes the clip(s) each kind needs and
  * packs the result (encoded audio, PNGs, animation). Knows nothing about BullMQ.
  */
-import type { GenerationRequest, GenerationResult, Generator, ImageRef } from '../pipeline/generation.ts';
+import type { GenerationRequest, GenerationResult, Generator, HeardAs, ImageRef } from '../pipeline/generation.ts';
 import { stitchClips } from '../pipeline/audio/stitch.ts';
 import { encodeAudio } from '../pipeline/audio/encode.ts';
 import { JobInputError } from './errors.ts';
@@ -51,9 +51,14 @@ export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResu
   switch (data.kind) {
     case 'riff':
     case 'variation':
-    case 'radio-clip':
       requests.push(req);
       break;
+    case 'radio-clip': {
+      // Without a chosen seed image, the model's beat seed for the prompt keeps clips on one grid.
+      const seed = req.init ? undefined : ctx.generator.beatSeedImage?.(req.start.prompt);
+      requests.push(seed ? { ...req, init: { seedImageId: seed } } : req);
+      break;
+    }
     case 'extend': {
       const prev = await blob(ctx.store, data.previousPng, 'the clip to continue');
       requests.push({ ...req, init: { bytes: await continuationImage(prev, data.overlap) } });
@@ -108,12 +113,21 @@ export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResu
       requests: results.map((r) => stripBytes(r.request)),
       generationMs,
       ...(data.kind === 'morph' ? { animation: data.animation } : {}),
+      ...heardAsOf(results),
       createdAt: Date.now(),
     },
     audio,
     pngs,
     ...(animation ? { animation } : {}),
   };
+}
+
+/** A morph heard as its first clip's start and its last clip's end; other kinds as their one prompt. */
+function heardAsOf(results: GenerationResult[]): { heardAs?: HeardAs } {
+  const first = results[0].heardAs;
+  if (!first) return {};
+  const end = results[results.length - 1].heardAs?.end;
+  return { heardAs: { start: first.start, ...(end !== undefined ? { end } : {}) } };
 }
 
 /** Echoed requests go into JSON meta: image bytes are replaced by a note (the PNGs travel separately). */

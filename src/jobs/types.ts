@@ -4,7 +4,7 @@
  * blobs (see blobs.ts) and referenced by sha256.
  */
 import { z } from 'zod';
-import type { GenerationRequest, PromptInput, ProgressEvent } from '../pipeline/generation.ts';
+import type { GenerationRequest, HeardAs, PromptInput, ProgressEvent } from '../pipeline/generation.ts';
 import { SCHEDULER_NAMES } from '../pipeline/diffusion/schedulers/types.ts';
 
 export const JOB_KINDS = ['riff', 'variation', 'extend', 'remix', 'morph', 'radio-clip'] as const;
@@ -139,6 +139,8 @@ export interface ResultMeta {
   generationMs: number;
   animation?: AnimationFormat;
   createdAt: number;
+  /** What the model understood of the prompts (models with a prompt lexicon). */
+  heardAs?: HeardAs;
 }
 
 export interface JobOutput extends ResultMeta {

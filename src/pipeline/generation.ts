@@ -50,6 +50,13 @@ export interface GenerationResult {
   /** Effective seeds and settings, echoed so results are reproducible. */
   request: GenerationRequest;
   timings: StageTimings;
+  /** What the model understood of the prompts, for models with a prompt lexicon ("jazz, saxophone → jazz sax"). */
+  heardAs?: HeardAs;
+}
+
+export interface HeardAs {
+  start: string;
+  end?: string;
 }
 
 export interface ProgressEvent {
@@ -70,5 +77,10 @@ export interface Generator {
   /** Pixel size of the model's images; 512x512 when absent. */
   readonly imageSize?: { width: number; height: number };
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
+  /**
+   * The seed image that keeps consecutive radio clips of this prompt on one beat grid (img2img
+   * from it), for models that ship such images; undefined otherwise.
+   */
+  beatSeedImage?(prompt: string): string | undefined;
   close(): Promise<void>;
 }

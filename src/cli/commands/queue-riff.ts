@@ -2,7 +2,7 @@
  * `riffcord riff --queue <redis-url>`: the riff runs on a queue worker instead of in this process.
  * The riff command calls queueRiff with its parsed request; this file only talks to the queue.
  */
-import type { GenerationRequest } from '../../pipeline/generation.ts';
+import type { GenerationRequest, HeardAs } from '../../pipeline/generation.ts';
 import { AUDIO_EXTENSIONS } from '../../pipeline/audio/encode.ts';
 import { JobsClient } from '../../jobs/client.ts';
 import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from '../../jobs/errors.ts';
@@ -30,6 +30,7 @@ export interface QueueRiffResult {
   pngPath: string;
   jobId: string;
   fromCache: boolean;
+  heardAs?: HeardAs;
   seed: number;
 }
 
@@ -54,7 +55,7 @@ export async function queueRiff(o: QueueRiffOptions): Promise<QueueRiffResult> {
     const pngPath = `${o.out}.png`;
     await writeFileAtomic(audioPath, out.audio);
     await writeFileAtomic(pngPath, out.pngs[0]);
-    return { audioPath, pngPath, jobId: out.jobId, fromCache: out.fromCache, seed: out.requests[0].start.seed };
+    return { audioPath, pngPath, jobId: out.jobId, fromCache: out.fromCache, seed: out.requests[0].start.seed, ...(out.heardAs ? { heardAs: out.heardAs } : {}) };
   } catch (err) {
     bar.done();
     if (err instanceof JobRejectedError || err instanceof JobInputError || err instanceof JobFailedError || err instanceof JobCancelledError || err instanceof JobGoneError) {

@@ -134,6 +134,7 @@ export function register(program: Command): void {
           out: join(opts.out, opts.name ?? `riff-${opts.seed}`),
           request: { ...(opts.model ? { model: opts.model } : {}), ...requestFromOptions(prompt, opts, QUEUE_DEFAULTS) },
         });
+        if (res.heardAs) console.log(`heard as: ${res.heardAs.start}`);
         console.log(`${res.pngPath}, ${res.audioPath}: job ${res.jobId}${res.fromCache ? ' (from the result cache)' : ''}`);
         return;
       }
@@ -148,7 +149,11 @@ export function register(program: Command): void {
         await writeFileAtomic(`${base}.png`, result.png);
         await writeFileAtomic(`${base}.wav`, await encodeAudio(result.audio, result.sampleRate, 'wav'));
         const { init: _i, mask: _m, ...echo } = result.request;
-        await writeFileAtomic(`${base}.json`, JSON.stringify({ request: echo, timings: result.timings }, null, 2) + '\n');
+        await writeFileAtomic(
+          `${base}.json`,
+          JSON.stringify({ request: echo, timings: result.timings, ...(result.heardAs ? { heardAs: result.heardAs } : {}) }, null, 2) + '\n',
+        );
+        if (result.heardAs) console.log(`heard as: ${result.heardAs.start}`);
         const t = result.timings;
         console.log(
           `${base}.png, ${base}.wav: ${result.model}, ${result.request.steps} steps ${result.request.scheduler}, ` +

@@ -8,6 +8,7 @@ import type {
   GenerationRequest,
   GenerationResult,
   Generator,
+  HeardAs,
   ImageRef,
   PromptInput,
   StageTimings,
@@ -23,8 +24,9 @@ import { GaussianRng } from './rng.ts';
 import { createScheduler, schedulerNameFromClass } from './schedulers/index.ts';
 import type { SchedulerName } from './schedulers/types.ts';
 import type { SdModel } from './sd-model.ts';
-import { DEFAULT_SEED_IMAGE_DIR, readSeedImage } from './seed-images.ts';
+import { DEFAULT_SEED_IMAGE_DIR, listSeedImages, readSeedImage } from './seed-images.ts';
 import { lerp, scale, slerp } from './tensor-math.ts';
+import { describeReadings } from './lexicon.ts';
 import { embedPrompts } from './text-embedding.ts';
 
 export type ToAudio = (png: Uint8Array) => Promise<{ audio: Float32Array; sampleRate: number }>;
@@ -49,6 +51,7 @@ export interface ImageResult {
   /** The request with every default filled in. */
   request: GenerationRequest;
   timings: Omit<StageTimings, 'audioMs' | 'totalMs'>;
+  heardAs?: HeardAs;
 }
 
 export interface ImageOptions extends GenerateOptions {
@@ -85,6 +88,12 @@ export class DiffusionGenerator implements Generator {
     return this.model.manifest.image;
   }
 
+  beatSeedImage(prompt: string): string | undefined {
+    const id = this.model.files.lexicon?.beatSeedImage(prompt);
+    if (id === undefined) return undefined;
+    return listSeedImages(this.options.seedImageDir ?? DEFAULT_SEED_IMAGE_DIR).includes(id) ? id : undefined;
+  }
+
   /** Runs generations one at a time: the sessions already use every core. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
     const run = this.queue.then(job, job);
@@ -108,6 +117,7 @@ export class DiffusionGenerator implements Generator {
       sampleRate,
       request: image.request,
       timings: { ...image.timings, audioMs, totalMs: performance.now() - t0 },
+      ...(image.heardAs ? { heardAs: image.heardAs } : {}),
     };
   }
 
@@ -134,7 +144,8 @@ export class DiffusionGenerator implements Generator {
     // Text
     onProgress?.({ step: 0, totalSteps: 1, stage: 'encoding' });
     const tText = performance.now();
-    const prompts = [start.prompt, start.negativePrompt ?? '', end.prompt, end.negativePrompt ?? ''];
+    const read = this.readPrompts(start, end, request.end !== undefined);
+    const prompts = read.prompts;
     const unique = [...new Set(prompts)];
     const embedded = await embedPrompts(this.model, unique);
     embedded.forEach((e, i) => {
@@ -193,7 +204,29 @@ export class DiffusionGenerator implements Generator {
 
     const effective: GenerationRequest = { ...request, model: this.modelId, steps, scheduler: schedulerName };
     if (request.end) effective.alpha = alpha;
-    return { png, params, request: effective, timings: { textEncodingMs, denoisingMs, decodingMs } };
+    return { png, params, request: effective, timings: { textEncodingMs, denoisingMs, decodingMs }, ...(read.heardAs ? { heardAs: read.heardAs } : {}) };
+  }
+
+  /**
+   * The texts the text encoder gets, in the order positive A, negative A, positive B, negative B:
+   * the prompts themselves, or for a model with a lexicon the captions it reads them as (a negative
+   * prompt with no known word becomes empty rather than the default style).
+   */
+  private readPrompts(start: PromptInput, end: PromptInput, hasEnd: boolean): { prompts: string[]; heardAs?: HeardAs } {
+    const lexicon = this.model.files.lexicon;
+    const raw = [start.prompt, start.negativePrompt ?? '', end.prompt, end.negativePrompt ?? ''];
+    if (!lexicon) return { prompts: raw };
+    const positive = (p: string) => lexicon.readWeighted(p);
+    const negative = (p: string): string => {
+      if (p.trim() === '') return '';
+      const r = lexicon.readWeighted(p);
+      return r.readings.every((x) => x.fallback) ? '' : r.caption;
+    };
+    const a = positive(raw[0]);
+    const b = positive(raw[2]);
+    const heardAs: HeardAs = { start: describeReadings(lexicon, a.readings) };
+    if (hasEnd) heardAs.end = describeReadings(lexicon, b.readings);
+    return { prompts: [a.caption, negative(raw[1]), b.caption, negative(raw[3])], heardAs };
   }
 
   private defaultScheduler(): SchedulerName {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ModelLoadError } from './errors.ts';
+import { loadLexicon, type Lexicon } from './lexicon.ts';
 import { SD15_MANIFEST_DEFAULTS, type ModelManifest } from './manifest.ts';
 import type { RawSchedulerConfig } from './schedulers/types.ts';
 import { SCHEDULER_NAMES } from './schedulers/types.ts';
@@ -26,6 +27,8 @@ export interface ModelDir {
   manifest: ModelManifest;
   schedulerConfig: RawSchedulerConfig;
   modelIndex: Record<string, unknown>;
+  /** The prompt lexicon of a closed-vocabulary model (lexicon.json); absent for open ones. */
+  lexicon?: Lexicon;
 }
 
 /** Every problem with the folder's files, as readable lines (empty when complete). */
@@ -53,7 +56,8 @@ export function readModelDir(dir: string): ModelDir {
   const schedulerConfig = readJson(join(dir, 'scheduler', 'scheduler_config.json')) as RawSchedulerConfig;
   const manifestPath = join(dir, 'riffcord.json');
   const raw = existsSync(manifestPath) ? (readJson(manifestPath) as Partial<ModelManifest>) : {};
-  return { dir, modelIndex, schedulerConfig, manifest: mergeManifest(raw, basename(dir), manifestPath) };
+  const lexicon = loadLexicon(dir);
+  return { dir, modelIndex, schedulerConfig, manifest: mergeManifest(raw, basename(dir), manifestPath), ...(lexicon ? { lexicon } : {}) };
 }
 
 function readJson(path: string): unknown {
