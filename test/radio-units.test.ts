@@ -1,6 +1,6 @@
 /** The radio's pure parts: the crossfading stream, the generation planner and vote rounds. */
 import { describe, expect, it } from 'vitest';
-import { CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type StreamClip } from '../src/voice/crossfade-stream.ts';
+import { beatJoinSeconds, CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type StreamClip } from '../src/voice/crossfade-stream.ts';
 import { initialPlan, planNext, retarget, type PlanSettings } from '../src/voice/plan.ts';
 import { radioSettingsFromEnv, RadioSettingsError } from '../src/voice/settings.ts';
 import { VoteRound } from '../src/voice/votes.ts';
@@ -67,6 +67,27 @@ describe('CrossfadeStream', () => {
     await read(s, 20);
     expect(events.some(([m, looped]) => m === 'late' && !looped)).toBe(true);
     s.destroy();
+  });
+
+  it('fades a clip on a beat grid in over exactly one beat, so its beats run on across the join', async () => {
+    const beat = 0.15;
+    const clicks = (beats: number): Float32Array => {
+      const x = new Float32Array(Math.round(beats * beat * SAMPLE_RATE));
+      for (let b = 0; b < beats; b++) x[Math.round(b * beat * SAMPLE_RATE)] = 0.9;
+      return x;
+    };
+    const s = new CrossfadeStream<string>({ crossfadeSeconds: 0.25 });
+    const fadeInSeconds = beatJoinSeconds(4 * beat, 4);
+    expect(fadeInSeconds).toBeCloseTo(beat, 9);
+    for (const name of ['a', 'b', 'c']) s.enqueue({ ...clip(name, clicks(4)), fadeInSeconds });
+    s.end();
+    const out = await read(s, 200);
+    const peaks: number[] = [];
+    for (let i = 0; i < out.length; i++) if (Math.abs(out[i]) > 0.3) peaks.push(i);
+    expect(peaks.length).toBeGreaterThanOrEqual(9);
+    // Every click one beat after the last, joins included (a 0.25 s crossfade would put them 0.1 s off).
+    for (let k = 1; k < peaks.length; k++) expect(Math.abs(peaks[k] - peaks[k - 1] - beat * SAMPLE_RATE)).toBeLessThanOrEqual(1);
+    expect(beatJoinSeconds(5.12, undefined)).toBeUndefined();
   });
 
   it('rejects clips it cannot play', () => {

@@ -15,7 +15,13 @@ Figures:
   generated vs held-out, held-out vs an equal-size train sample, and shuffled-pixel noise vs held-out;
 - diversity: mean pairwise L1 between images of the same prompt over seeds, beside the same
   figure for held-out real clips of one style;
-- morphs: <gen>/morph/<a>__<b>__<seed>__<alpha>.png, classifier probability of a and b along alpha.
+- morphs: <gen>/morph/<a>__<b>__<seed>__<alpha>.png, classifier probability of a and b along alpha;
+- the decoded-audio domain: <gen>/gen-audio/*.u8 are the generated images turned into audio by
+  the spectrogram engine and analysed again (what a listener hears), scored by the same classifier;
+- common prompts: <gen>/common[-audio]/<expected style>__<i>.png|u8, accuracy against the style the
+  prompt should produce;
+- VAE: <gen>/vae/heldout_recon.u8, mean absolute error in grey levels on held-out clips, and the
+  share of near-white pixels (>= 245) in generated images beside real held-out ones.
 """
 import argparse
 import glob
@@ -36,8 +42,34 @@ def features(img):
     return np.concatenate([b.mean(axis=1), b.std(axis=1), np.abs(np.diff(b, axis=1)).mean(axis=1)])
 
 
+NEAR_WHITE = 245
+
+
 def load_png(path):
     return np.asarray(Image.open(path).convert("RGB"))[:, :, 0]
+
+
+def load_any(path):
+    if path.endswith(".u8"):
+        return np.fromfile(path, dtype=np.uint8).reshape(256, 256)
+    return load_png(path)
+
+
+def score_folder(folder, clf, sidx, styles):
+    """Classifier accuracy of images named <expected style>__*.{png,u8}, overall and per style."""
+    files = sorted(glob.glob(os.path.join(folder, "*.png")) + glob.glob(os.path.join(folder, "*.u8")))
+    if not files:
+        return None, None, None
+    true_style = [os.path.basename(f).split("__")[0] for f in files]
+    imgs = [load_any(f) for f in files]
+    G = np.stack([features(im) for im in imgs])
+    gy = np.array([sidx[s] for s in true_style])
+    gp = clf.proba(G).argmax(1)
+    per = {s: [int((gp[gy == i] == i).sum()), int((gy == i).sum())] for i, s in enumerate(styles) if (gy == i).any()}
+    mistaken = {s: sorted({styles[p] for p in gp[gy == i] if p != i}) for i, s in enumerate(styles) if (gy == i).any()}
+    out = {"n": len(files), "accuracy": float((gp == gy).mean()), "per_style": per, "mistaken_for": mistaken,
+           "styles_at_7_of_8_or_better": int(sum(1 for c, n in per.values() if c >= 0.875 * n))}
+    return out, G, imgs
 
 
 class LogReg:
@@ -113,14 +145,28 @@ def main():
     res["real_train_accuracy"] = float((clf.proba(F[tr]).argmax(1) == y[tr]).mean())
 
     gen_files = sorted(glob.glob(os.path.join(a.gen, "gen", "*.png")))
+    for key, folder in (("generated_audio", "gen-audio"), ("common_prompts", "common"), ("common_prompts_audio", "common-audio")):
+        r, _, _ = score_folder(os.path.join(a.gen, folder), clf, sidx, styles)
+        if r:
+            res[key] = r
+    vae_path = os.path.join(a.gen, "vae", "heldout_recon.u8")
+    if os.path.exists(vae_path):
+        held_idx = json.load(open(os.path.join(a.gen, "vae", "heldout_index.json")))
+        rec = np.fromfile(vae_path, dtype=np.uint8).reshape(len(held_idx), 256, 256).astype(np.float64)
+        real = images[held_idx].astype(np.float64)
+        res["vae"] = {"heldout_clips": len(held_idx), "mean_abs_error_grey_levels": float(np.abs(rec - real).mean()),
+                      "near_white_share_real": float((real >= NEAR_WHITE).mean()),
+                      "near_white_share_reconstructed": float((rec >= NEAR_WHITE).mean())}
     if gen_files:
         g_style = [os.path.basename(f).split("__")[0] for f in gen_files]
         g_imgs = [load_png(f) for f in gen_files]
         G = np.stack([features(im) for im in g_imgs])
         gy = np.array([sidx[s] for s in g_style])
         gp = clf.proba(G).argmax(1)
-        per = {s: float((gp[gy == i] == i).mean()) for i, s in enumerate(styles) if (gy == i).any()}
+        per = {s: [int((gp[gy == i] == i).sum()), int((gy == i).sum())] for i, s in enumerate(styles) if (gy == i).any()}
         res["generated"] = {"n": len(gen_files), "accuracy": float((gp == gy).mean()), "per_style": per,
+                            "styles_at_7_of_8_or_better": int(sum(1 for c, n in per.values() if c >= 0.875 * n)),
+                            "near_white_share": float(np.mean([(im >= NEAR_WHITE).mean() for im in g_imgs])),
                             "confusion": confusion(gy, gp)}
         # Frechet distances
         mu, sd = F[tr].mean(0), F[tr].std(0) + 1e-8
@@ -152,10 +198,10 @@ def main():
         res["morphs"] = {k: {al: np.mean(v, axis=0).round(3).tolist() for al, v in sorted(d.items())} for k, d in morphs.items()}
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     json.dump(res, open(a.out, "w"), indent=1)
-    print(json.dumps({k: v for k, v in res.items() if k not in ("real_heldout", "generated")}, indent=1))
+    print(json.dumps({k: v for k, v in res.items() if k not in ("real_heldout", "generated", "styles")}, indent=1))
     print("real held-out accuracy", res["real_heldout"]["accuracy"])
     if "generated" in res:
-        print("generated accuracy", res["generated"]["accuracy"], res["generated"]["per_style"])
+        print("generated accuracy (image)", res["generated"]["accuracy"], res["generated"]["per_style"])
 
 
 if __name__ == "__main__":

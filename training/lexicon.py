@@ -4,7 +4,7 @@ The pipeline reads it to turn any prompt into a caption of the form the model wa
 ("{mood} {tempo} {style}"), and to say what it understood.
 """
 from prompt_terms import ALIASES, FALLBACK_STYLE, TERMS
-from seed_loops import style_seed_images
+from seed_loops import beats_for, style_seed_images
 from style_registry import MOOD_WORDS, STYLES
 
 TEMPO_BPM = {"slow": (0, 88), "medium": (88, 120), "fast": (120, 1000)}  # style_registry.tempo_word's bounds
@@ -13,10 +13,11 @@ TEMPO_BPM = {"slow": (0, 88), "medium": (88, 120), "fast": (120, 1000)}  # style
 def build_lexicon():
     styles = {}
     seeds = style_seed_images()
+    beats = {sid: beats_for(s["bpm"]) for sid, s in STYLES.items()}
     for sid, s in STYLES.items():
         modes = sorted({"major" if m == "major" else "minor" for m in s["modes"]})
         styles[sid] = {"caption": s["names"][0], "label": s["names"][0], "bpm": list(s["bpm"]), "modes": modes,
-                       "seedImage": seeds[sid]}
+                       "seedImage": seeds[sid], "seedBeats": beats[sid] if seeds[sid] else None}
     terms = {}
     for phrase, t in TERMS.items():
         kind, label, weights = t[0], t[1], t[2]

@@ -12,8 +12,8 @@ CKPT=data/checkpoints2
 [ -f $CORPUS/images.u8 ] || npx tsx training/convert-images.ts $CORPUS
 # VAE v2 (8 x 32 x 32 latents), then the UNet and text encoder on its latents. The UNet ran as one
 # cosine schedule over UNET_STEPS; see the model card for the steps the shipped weights had.
-UNET_STEPS=${UNET_STEPS:-3000}
-$PY training/train.py --corpus $CORPUS --ckpt $CKPT --vae-config v2 --vae-steps 1200 --unet-steps "$UNET_STEPS" --unet-batch 24 --unet-lr 6e-4
+UNET_STEPS=${UNET_STEPS:-1800}
+$PY training/train.py --corpus $CORPUS --ckpt $CKPT --vae-config v2 --vae-steps 1200 --vae-crop 96 --vae-lr 1.5e-3 --unet-steps "$UNET_STEPS" --unet-batch 24 --unet-lr 6e-4
 $PY training/export.py --ckpt $CKPT --out models/riffcord-small
 cp $CKPT/train.log models/riffcord-small/training-log.txt
 npx tsx training/verify-onnx.ts models/riffcord-small $CKPT

@@ -2,7 +2,7 @@
  * Runs one job's data on a Generator: resolves its inputs, makes the clip(s) each kind needs and
  * packs the result (encoded audio, PNGs, animation). Knows nothing about BullMQ.
  */
-import type { GenerationRequest, GenerationResult, Generator, HeardAs, ImageRef } from '../pipeline/generation.ts';
+import type { BeatSeed, GenerationRequest, GenerationResult, Generator, HeardAs, ImageRef } from '../pipeline/generation.ts';
 import { stitchClips } from '../pipeline/audio/stitch.ts';
 import { encodeAudio } from '../pipeline/audio/encode.ts';
 import { JobInputError } from './errors.ts';
@@ -48,6 +48,7 @@ async function baseRequest(data: JobData, store: BinaryStore): Promise<Generatio
 export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResult> {
   const req = await baseRequest(data, ctx.store);
   const requests: GenerationRequest[] = [];
+  let beatSeed: BeatSeed | undefined;
   switch (data.kind) {
     case 'riff':
     case 'variation':
@@ -55,8 +56,8 @@ export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResu
       break;
     case 'radio-clip': {
       // Without a chosen seed image, the model's beat seed for the prompt keeps clips on one grid.
-      const seed = req.init ? undefined : ctx.generator.beatSeedImage?.(req.start.prompt);
-      requests.push(seed ? { ...req, init: { seedImageId: seed } } : req);
+      beatSeed = req.init ? undefined : ctx.generator.beatSeedImage?.(req.start.prompt);
+      requests.push(beatSeed ? { ...req, init: { seedImageId: beatSeed.seedImageId } } : req);
       break;
     }
     case 'extend': {
@@ -114,6 +115,7 @@ export async function runJob(data: JobData, ctx: RunContext): Promise<StoredResu
       generationMs,
       ...(data.kind === 'morph' ? { animation: data.animation } : {}),
       ...heardAsOf(results),
+      ...(beatSeed ? { beatSeed } : {}),
       createdAt: Date.now(),
     },
     audio,

@@ -4,7 +4,7 @@
  * blobs (see blobs.ts) and referenced by sha256.
  */
 import { z } from 'zod';
-import type { GenerationRequest, HeardAs, PromptInput, ProgressEvent } from '../pipeline/generation.ts';
+import type { BeatSeed, GenerationRequest, HeardAs, PromptInput, ProgressEvent } from '../pipeline/generation.ts';
 import { SCHEDULER_NAMES } from '../pipeline/diffusion/schedulers/types.ts';
 
 export const JOB_KINDS = ['riff', 'variation', 'extend', 'remix', 'morph', 'radio-clip'] as const;
@@ -141,6 +141,8 @@ export interface ResultMeta {
   createdAt: number;
   /** What the model understood of the prompts (models with a prompt lexicon). */
   heardAs?: HeardAs;
+  /** Radio clips made from a beat seed image: which, and how many beats the clip holds. */
+  beatSeed?: BeatSeed;
 }
 
 export interface JobOutput extends ResultMeta {

@@ -54,6 +54,12 @@ export interface GenerationResult {
   heardAs?: HeardAs;
 }
 
+/** A seed image whose clip length holds a whole number of beats. */
+export interface BeatSeed {
+  seedImageId: string;
+  beats: number;
+}
+
 export interface HeardAs {
   start: string;
   end?: string;
@@ -81,6 +87,6 @@ export interface Generator {
    * The seed image that keeps consecutive radio clips of this prompt on one beat grid (img2img
    * from it), for models that ship such images; undefined otherwise.
    */
-  beatSeedImage?(prompt: string): string | undefined;
+  beatSeedImage?(prompt: string): BeatSeed | undefined;
   close(): Promise<void>;
 }

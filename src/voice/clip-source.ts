@@ -3,7 +3,7 @@ import type { JobsClient } from '../jobs/client.ts';
 import type { Requester } from '../jobs/types.ts';
 import { decodeAudio } from '../pipeline/audio/decode.ts';
 import { DEFAULT_LOUDNESS, type LoudnessTarget } from '../pipeline/audio/loudness.ts';
-import { SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
+import { beatJoinSeconds, SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
 import { levelClip } from './level.ts';
 import type { PlannedClip } from './plan.ts';
 
@@ -31,8 +31,10 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
   const out = await handle.result(options.timeoutMs);
   const { channels } = await decodeAudio(out.audio, { sampleRate: SAMPLE_RATE, channels: 2 });
   await levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
+  const fadeInSeconds = beatJoinSeconds(channels[0].length / SAMPLE_RATE, out.beatSeed?.beats);
   return {
     channels: [channels[0], channels[1]],
+    ...(fadeInSeconds !== undefined ? { fadeInSeconds } : {}),
     meta: {
       index: planned.index,
       prompt: planned.prompt,

@@ -17,6 +17,19 @@ export interface StreamClip<M = unknown> {
   /** Left and right channels at 48 kHz, equal lengths, samples in [-1, 1]. */
   channels: [Float32Array, Float32Array];
   meta: M;
+  /**
+   * The crossfade into this clip, overriding the stream's: a clip on a beat grid fades in over
+   * exactly one beat, so the grid runs on across the join (see beatJoinSeconds).
+   */
+  fadeInSeconds?: number;
+}
+
+/**
+ * The crossfade that keeps two clips of one beat grid on the beat: the overlap shifts the next
+ * clip's grid by its own length, so it must be a whole beat. Undefined for clips without a grid.
+ */
+export function beatJoinSeconds(clipSeconds: number, beats: number | undefined): number | undefined {
+  return beats && beats > 0 ? clipSeconds / beats : undefined;
 }
 
 export interface CrossfadeStreamOptions {
@@ -116,7 +129,10 @@ export class CrossfadeStream<M = unknown> extends Readable {
     const len = cl.length;
     if (!this.next) {
       const candidate = this.queue[0];
-      const fadeWith = (other: StreamClip<M>) => Math.min(this.fadeSamples, Math.floor(len / 2), Math.floor(other.channels[0].length / 2));
+      const fadeWith = (other: StreamClip<M>) => {
+        const wanted = other.fadeInSeconds !== undefined ? Math.round(other.fadeInSeconds * SAMPLE_RATE) : this.fadeSamples;
+        return Math.min(wanted, Math.floor(len / 2), Math.floor(other.channels[0].length / 2));
+      };
       const upcoming = candidate ?? (this.ending ? null : cur);
       const fade = upcoming ? fadeWith(upcoming) : 0;
       if (this.position >= len - fade) {

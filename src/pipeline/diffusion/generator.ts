@@ -8,6 +8,7 @@ import type {
   GenerationRequest,
   GenerationResult,
   Generator,
+  BeatSeed,
   HeardAs,
   ImageRef,
   PromptInput,
@@ -88,10 +89,10 @@ export class DiffusionGenerator implements Generator {
     return this.model.manifest.image;
   }
 
-  beatSeedImage(prompt: string): string | undefined {
-    const id = this.model.files.lexicon?.beatSeedImage(prompt);
-    if (id === undefined) return undefined;
-    return listSeedImages(this.options.seedImageDir ?? DEFAULT_SEED_IMAGE_DIR).includes(id) ? id : undefined;
+  beatSeedImage(prompt: string): BeatSeed | undefined {
+    const seed = this.model.files.lexicon?.beatSeedImage(prompt);
+    if (seed === undefined) return undefined;
+    return listSeedImages(this.options.seedImageDir ?? DEFAULT_SEED_IMAGE_DIR).includes(seed.seedImageId) ? seed : undefined;
   }
 
   /** Runs generations one at a time: the sessions already use every core. */

@@ -39,6 +39,8 @@ const lexiconSchema = z.object({
       modes: z.array(z.enum(MODES)).min(1),
       /** Seed image whose 5.12 s hold a whole number of beats near the style's tempo; null for styles without drums. */
       seedImage: z.string().nullable().optional(),
+      /** Beats the seed image holds in its 5.12 s. */
+      seedBeats: z.number().int().positive().nullable().optional(),
     }),
   ),
   terms: z.record(z.string(), termSchema),
@@ -49,6 +51,8 @@ const lexiconSchema = z.object({
 });
 
 export type LexiconData = z.infer<typeof lexiconSchema>;
+export type { BeatSeed } from '../generation.ts';
+import type { BeatSeed } from '../generation.ts';
 type Term = z.infer<typeof termSchema>;
 
 /** What one prompt was understood as. */
@@ -204,9 +208,11 @@ export class Lexicon {
   }
 
   /** The beat seed image of the style a prompt lands on (the first part of a weighted prompt). */
-  beatSeedImage(prompt: string): string | undefined {
+  beatSeedImage(prompt: string): BeatSeed | undefined {
     const first = this.readWeighted(prompt).readings[0];
-    return first ? (this.data.styles[first.style].seedImage ?? undefined) : undefined;
+    const style = first ? this.data.styles[first.style] : undefined;
+    if (!style?.seedImage || !style.seedBeats) return undefined;
+    return { seedImageId: style.seedImage, beats: style.seedBeats };
   }
 
   private playsTempo(style: string, word: TempoWord): boolean {
