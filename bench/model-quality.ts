@@ -22,7 +22,8 @@ import { runtimeOptionsFromEnv } from '../src/pipeline/diffusion/session.ts';
 import type { GenerationRequest } from '../src/pipeline/generation.ts';
 import { BUNDLED_MODELS_DIR } from '../src/pipeline/load-generator.ts';
 import { audioToMel } from '../src/pipeline/spectrogram/converter.ts';
-import { melMax, melToRgb } from '../src/pipeline/spectrogram/image.ts';
+import { encodeImageFile, melMax, melToRgb } from '../src/pipeline/spectrogram/image.ts';
+import { withDefaults } from '../src/pipeline/spectrogram/params.ts';
 import { TRAINING_PARAMS } from '../training/convert-images.ts';
 
 const args = process.argv.slice(2);
@@ -52,7 +53,7 @@ const steps = Number(opt('--steps', String(d.steps)));
 const guidance = Number(opt('--guidance', String(d.guidance)));
 console.log(`model ${model.manifest.id}: ${steps} steps, guidance ${guidance}, scheduler ${d.scheduler}`);
 
-for (const dir of ['gen', 'gen-audio', 'common', 'common-audio', 'morph', 'vae']) {
+for (const dir of ['gen', 'gen-audio', 'common', 'common-audio', 'morph', 'vae', 'real-audio']) {
   rmSync(join(out, dir), { recursive: true, force: true });
   mkdirSync(join(out, dir), { recursive: true });
 }
@@ -122,6 +123,23 @@ for (const [k, i] of held.entries()) {
   for (let p = 0; p < SIZE * SIZE; p++) vaeOut[k * SIZE * SIZE + p] = Math.max(0, Math.min(255, Math.round((rec[p] + 1) * 127.5)));
 }
 writeFileSync(join(out, 'vae', 'heldout_recon.u8'), vaeOut);
+
+// The ceiling in the audio domain: held-out real images through the same image -> audio -> image
+// round trip as generated ones (the first --real-audio per style).
+const realPerStyle = Number(opt('--real-audio', '2'));
+if (withAudio && realPerStyle > 0) {
+  const meta = readFileSync(join(corpus, 'clips.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string; style: string; id: string });
+  const taken = new Map<string, number>();
+  for (const [i, c] of meta.entries()) {
+    if (c.split !== 'test' || (taken.get(c.style) ?? 0) >= realPerStyle) continue;
+    taken.set(c.style, (taken.get(c.style) ?? 0) + 1);
+    const rgb = new Uint8Array(SIZE * SIZE * 3);
+    for (let p = 0; p < SIZE * SIZE; p++) rgb.fill(images[i * SIZE * SIZE + p], 3 * p, 3 * p + 3);
+    const png = await encodeImageFile({ rgb, width: SIZE, height: SIZE }, withDefaults(model.manifest.spectrogram), 'png');
+    const { audio } = await spectrogramToAudio(new Uint8Array(png));
+    writeFileSync(join(out, 'real-audio', `${c.style}__${c.id}.u8`), reanalyse(audio));
+  }
+}
 writeFileSync(join(out, 'vae', 'heldout_index.json'), JSON.stringify(held));
 await gen.close();
 
