@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buttonId, modalId, parseClipId } from '../src/bot/custom-ids.ts';
 import { UserFacingError } from '../src/bot/errors.ts';
+import { fileBaseName, MAX_BASE_CHARS, promptSlug } from '../src/bot/file-names.ts';
 import { formatSeconds, progressBar, progressText, queuedText } from '../src/bot/progress.ts';
 import { fitFiles, type ResultFile } from '../src/bot/result-message.ts';
 import { ThrottledEditor } from '../src/bot/throttled-editor.ts';
@@ -69,5 +70,21 @@ describe('ThrottledEditor', () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(sent.map((s) => s.content)).toEqual(['a', 'c']);
     expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe('file names from prompts', () => {
+  it('makes safe, bounded slugs', () => {
+    expect(fileBaseName({ prompt: 'jazz sax', seed: 42, fallback: 'riff' })).toBe('jazz-sax-seed42');
+    expect(promptSlug('Café del Mar — “ambient” / 120 BPM!!')).toBe('cafe-del-mar-ambient-120-bpm');
+    expect(promptSlug('../../etc/passwd\0<script>')).toBe('etc-passwd-script');
+    expect(fileBaseName({ prompt: 'church bells', endPrompt: 'electronic', seed: 3, fallback: 'morph' })).toBe('church-bells-to-electronic-seed3');
+    expect(fileBaseName({ prompt: '静かなピアノ', seed: 7, fallback: 'riff' })).toBe('riff-seed7');
+    expect(fileBaseName({ prompt: 'funk', seed: 7, tag: 'extended', fallback: 'extend' })).toBe('funk-extended-seed7');
+    const long = fileBaseName({ prompt: 'a'.repeat(300), endPrompt: 'word '.repeat(100), seed: 2 ** 32 - 1, tag: 'remix', fallback: 'x' });
+    expect(long.length).toBeLessThanOrEqual(MAX_BASE_CHARS);
+    expect(long).toMatch(/^[a-z0-9-]+-seed4294967295$/);
+    // Cut at a word boundary, never mid-word (unless one word is longer than the limit).
+    expect(promptSlug('lofi hip hop beat with warm piano and soft rain sounds', 20)).toBe('lofi-hip-hop-beat');
   });
 });

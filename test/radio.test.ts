@@ -121,8 +121,11 @@ describe('/radio on the voice stand-in', () => {
     await waitFor(() => np.history.length >= 3, 20_000, 'now-playing edits');
     const last = np.history.at(-1)!;
     expect(last.embeds[0].description).toMatch(/(Exploring|Moving from) \*\*.+\*\*.*\(alpha \d\.\d\d\)/);
-    expect(last.embeds[0].thumbnail?.url).toMatch(/clip-\d+\.png/);
-    expect(last.attachments.some((a) => a.filename.endsWith('.png') && a.bytes.subarray(1, 4).toString() === 'PNG')).toBe(true);
+    // The thumbnail file is named after the clip's prompt and seed (lofi piano or ambient pads by now).
+    const png = last.attachments.find((a) => a.filename.endsWith('.png'))!;
+    expect(png.filename).toMatch(/^(lofi-piano|ambient-pads)(-to-[a-z0-9-]+)?-radio-\d+-seed\d+\.png$/);
+    expect(last.embeds[0].thumbnail?.url).toContain(png.filename);
+    expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
   }, 30_000);
 
   it('plays two guilds at once, each its own session and stream', async () => {

@@ -1,5 +1,6 @@
 /** The radio's messages: now playing (per clip), the vote of a round, its result. Pure builders. */
 import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import { fileBaseName } from '../bot/file-names.ts';
 import type { RadioClipMeta } from './clip-source.ts';
 import { NUMBER_EMOJIS, type Suggestion } from './votes.ts';
 
@@ -14,7 +15,7 @@ export interface NowPlayingView {
 }
 
 export function nowPlayingMessage(v: NowPlayingView): { embeds: EmbedBuilder[]; files: AttachmentBuilder[]; content: string } {
-  const file = new AttachmentBuilder(Buffer.from(v.clip.png), { name: `clip-${v.clip.index}.png` });
+  const file = new AttachmentBuilder(Buffer.from(v.clip.png), { name: `${fileBaseName({ prompt: v.clip.prompt, seed: v.clip.seed, tag: `radio-${v.clip.index}`, fallback: 'radio' })}.png` });
   const lines = [
     v.clip.phase === 'moving' && v.clip.target
       ? `Moving from **${v.clip.prompt}** to **${v.clip.target}** (alpha ${v.clip.alpha.toFixed(2)})`
