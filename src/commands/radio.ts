@@ -12,7 +12,7 @@ import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 
 /** What /radio needs from the bot's context. */
-export type RadioContext = Pick<BotContext, 'redis' | 'log'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
+export type RadioContext = Pick<BotContext, 'redis' | 'log' | 'blocklist'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
 
 export const DEFAULT_RADIO_PROMPT = 'chill lofi hip hop beat';
 
@@ -79,6 +79,7 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
       const denoising = interaction.options.getNumber('denoising') ?? undefined;
       if (manager.get(guild.id)) throw new UserFacingError(`A radio is already playing in this server (in <#${manager.get(guild.id)!.voiceChannelId}>). Use /radio suggest to steer it or /radio stop to end it.`);
       const channelId = manager.voiceChannelOf(guild, userId);
+      await ctx.blocklist.check(guild.id, [prompt]);
       await interaction.deferReply();
       await manager.start({ guild, userId, textChannelId: interaction.channelId, prompt, seedImageId, denoising, model: ctx.config.model });
       await interaction.editReply(`📻 Radio on in <#${channelId}>, starting from **${prompt}**. Suggest the next style with /radio suggest; vote with the number reactions.`);
@@ -88,6 +89,7 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
       const session = runningRadio(manager, guild);
       requireListener(session, userId, 'suggest');
       const prompt = checkPrompt(interaction.options.getString('prompt', true), ctx.config.maxPromptChars);
+      await ctx.blocklist.check(guild.id, [prompt]);
       const result = await session.suggest(userId, prompt);
       if (result.ok) await interaction.reply(ephemeral(`Added as ${NUMBER_EMOJIS[result.index]}. Listeners vote with the number reactions on the round’s message.`));
       else if (result.reason === 'duplicate') await interaction.reply(ephemeral(`That is already suggestion ${NUMBER_EMOJIS[result.index]} this round; vote for it with its reaction.`));
