@@ -4,6 +4,7 @@
  * what the voice server receives. Rounds are short here; the 60 s listening test is voice.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlocklistStore } from '../src/bot/blocklist.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import { arrivalGaps, JITTER_BUFFER_MS, longestSilenceMs, playoutDropouts, rms, toChannels } from './standin/voice/analysis.ts';
 import type { ReceivedFrame } from './standin/voice/sink.ts';
@@ -113,6 +114,18 @@ describe('/radio on the voice stand-in', () => {
     const again = await users[0].runSlashCommand(guild, text, 'radio start', { prompt: 'x' }).waitForOriginal((v) => !v.loading && v.content.length > 0, 10_000);
     expect(again.content).toMatch(/already playing/);
   }, 40_000);
+
+  it('refuses a suggestion with a word the server blocks, before it reaches the vote', async () => {
+    const { guild, text, users } = world.guilds[0];
+    const session = world.manager().get(guild.id)!;
+    // The same Redis record /settings blocklist writes.
+    await new BlocklistStore(world.redis, world.prefix).add(guild.id, ['kazoo']);
+    const before = session.status().suggestions.length;
+    const reply = await users[0].runSlashCommand(guild, text, 'radio suggest', { prompt: 'K.A.Z.O.O. orchestra' }).waitForOriginal((v) => !v.loading && v.content.length > 0, 10_000);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/blocked "kazoo" in prompts/);
+    expect(session.status().suggestions.length).toBe(before);
+  }, 20_000);
 
   it('keeps a now-playing message with the prompt, alpha and a spectrogram thumbnail, edited as clips change', async () => {
     const { text } = world.guilds[0];
