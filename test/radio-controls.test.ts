@@ -6,6 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudio } from '../src/pipeline/audio/decode.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import type { TestUser } from './standin/index.ts';
 import { rms, toChannels } from './standin/voice/analysis.ts';
@@ -99,6 +100,45 @@ describe('radio controls', () => {
     expect(after / before).toBeLessThan(0.5);
     expect((await radio(users[2], 'settings')).content).toMatch(/\*\*Volume:\*\* 25%/);
     await radio(users[2], 'volume', { percent: 100 });
+  }, 60_000);
+
+  it('records the last minutes exactly as the channel heard them, with what played when', async () => {
+    const { guild, voice, users } = g();
+    const audio = world.voice.audio(guild.id);
+    expect((await radio(users[3], 'record', { minutes: 1 })).content).toMatch(/Only listeners can record the radio/);
+    const h = users[2].runSlashCommand(guild, g().text, 'radio record', { minutes: 1 });
+    const v = await h.waitForOriginal((s) => !s.loading && s.attachments.length === 1, 30_000);
+    const heardUntil = audio.count;
+    const file = v.attachments[0];
+    expect(file.filename).toMatch(/^lofi-piano-radio-last-1min-\d{8}-\d{4}\.ogg$/);
+    const shown = /The last (\d+):(\d\d) of the radio in <#(\d+)>/.exec(v.content)!;
+    expect(shown[3]).toBe(voice.id);
+    expect(v.content).toMatch(/\n`0:00` lofi piano/);
+    const seconds = Number(shown[1]) * 60 + Number(shown[2]);
+    const rec = await decodeAudio(file.bytes, { sampleRate: 48_000, channels: 2 });
+    const recSeconds = rec.channels[0].length / 48_000;
+    expect(Math.abs(recSeconds - seconds)).toBeLessThan(1.1);
+    // The recording is the packets that were sent: a 2 s stretch of it lines up, on a 20 ms
+    // frame boundary, with what the voice server received (only the file's own Opus re-encode differs).
+    const heard = toChannels(audio.frames.slice(0, heardUntil))[0];
+    const probeLen = 96_000;
+    const probeStart = rec.channels[0].length - probeLen - 5 * 48_000;
+    const probe = rec.channels[0].subarray(probeStart, probeStart + probeLen);
+    let best = { corr: -1, offset: -1 };
+    for (let offset = 0; offset + probeLen <= heard.length; offset += 960) {
+      let xy = 0, xx = 0, yy = 0;
+      for (let i = 0; i < probeLen; i += 4) {
+        const x = probe[i], y = heard[offset + i];
+        xy += x * y; xx += x * x; yy += y * y;
+      }
+      const corr = xy / Math.sqrt(xx * yy + 1e-12);
+      if (corr > best.corr) best = { corr, offset };
+    }
+    console.info(`radio record: best correlation with the received audio ${best.corr.toFixed(4)} at frame ${best.offset / 960}`);
+    expect(best.corr).toBeGreaterThan(0.9);
+    // Aligned where the recording says it is: the file's end is (nearly) the last frame heard before the command.
+    const endsAt = (best.offset - probeStart + rec.channels[0].length) / 48_000;
+    expect(Math.abs(heard.length / 48_000 - endsAt)).toBeLessThan(2);
   }, 60_000);
 
   it('with a DJ role, stop, skip-now, pause and settings are the DJ’s; vote-skip can be switched off', async () => {

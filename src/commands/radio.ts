@@ -11,6 +11,7 @@ import { describePrompt } from '../voice/blend.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl } from './radio-controls.ts';
+import { addRecordSubcommand, runRecord } from './radio-record.ts';
 import type { SlashCommand } from './types.ts';
 
 /** What /radio needs from the bot's context. */
@@ -43,7 +44,7 @@ const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
-addControlSubcommands(data);
+addRecordSubcommand(addControlSubcommands(data));
 
 /** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
 export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
@@ -85,6 +86,10 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
   const controls = controlsStore(ctx);
   if ((CONTROL_SUBCOMMANDS as readonly string[]).includes(sub)) {
     await runRadioControl(interaction, controls, manager.get(guild.id), sub as (typeof CONTROL_SUBCOMMANDS)[number]);
+    return;
+  }
+  if (sub === 'record') {
+    await runRecord(interaction, manager.get(guild.id));
     return;
   }
   switch (sub) {

@@ -7,17 +7,16 @@ import { EventEmitter } from 'node:events';
 import {
   AudioPlayerStatus,
   createAudioPlayer,
-  createAudioResource,
   NoSubscriberBehavior,
-  StreamType,
   type AudioPlayer,
-  type AudioResource,
   type VoiceConnection,
 } from '@discordjs/voice';
 import type { Client, Guild, Message, SendableChannels } from 'discord.js';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
-import { blendParts, blendPrompt } from './blend.ts';
+import { blendParts, blendPrompt, describePrompt } from './blend.ts';
+import { createRadioOutput, type RadioOutput } from './output.ts';
+import { RadioRecorder, type RecordingSnapshot } from './recorder.ts';
 import { generateClip, type RadioClipMeta } from './clip-source.ts';
 import { joinAndKeepConnected } from './connection.ts';
 import { radioRequester } from './jobs.ts';
@@ -65,7 +64,8 @@ export class RadioSession extends EventEmitter {
   private started = false;
   private stopped = false;
   private paused = false;
-  private resource: AudioResource | null = null;
+  private output: RadioOutput | null = null;
+  private readonly recorder = new RadioRecorder();
   private stalled: string | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -150,9 +150,10 @@ export class RadioSession extends EventEmitter {
           this.stream.enqueue(clip);
           if (!this.started) {
             this.started = true;
-            this.resource = createAudioResource(this.stream, { inputType: StreamType.Raw, inlineVolume: true });
-            this.resource.volume?.setVolume(this.record.volume ?? 1);
-            this.player.play(this.resource);
+            this.output = createRadioOutput(this.stream, this.recorder, this.record.volume ?? 1, (err) =>
+              this.deps.log.error({ err, guildId: this.guildId }, 'radio output stream failed'),
+            );
+            this.player.play(this.output.resource);
             if (this.record.held) this.player.pause();
           }
         } catch (err) {
@@ -183,6 +184,7 @@ export class RadioSession extends EventEmitter {
     this.fallingBehind = looped;
     if (!looped) this.clipsPlayed++;
     this.current = meta;
+    this.recorder.mark(meta.phase === 'moving' && meta.target ? `moving from ${describePrompt(meta.prompt)} to ${describePrompt(meta.target)}` : describePrompt(meta.prompt));
     this.emit('clip', meta, { looped });
     this.scheduleNowPlaying();
     this.fill();
@@ -256,7 +258,7 @@ export class RadioSession extends EventEmitter {
 
   setVolume(volume: number): void {
     this.record.volume = volume;
-    this.resource?.volume?.setVolume(volume);
+    this.output?.setVolume(volume);
     void this.save();
   }
 
@@ -310,6 +312,11 @@ export class RadioSession extends EventEmitter {
     if (verdict.reached) void this.endRound();
     else void this.save();
     return verdict;
+  }
+
+  /** The last `minutes` as the channel heard them (Opus packets) with what played when. */
+  recording(minutes: number): RecordingSnapshot {
+    return this.recorder.snapshot(minutes);
   }
 
   /** skip-now (the DJ's): ends the round at once, without a vote. */
