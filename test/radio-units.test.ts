@@ -6,6 +6,9 @@ import { radioSettingsFromEnv, RadioSettingsError } from '../src/voice/settings.
 import { VoteRound } from '../src/voice/votes.ts';
 import { blendParts, blendPrompt, describePrompt, parseBlend, percentages } from '../src/voice/blend.ts';
 import { mayUse } from '../src/voice/permissions.ts';
+import { RadioRecorder } from '../src/voice/recorder.ts';
+import { estimatedBytes, secondsThatFit } from '../src/voice/recording.ts';
+import { recordingText, tooLargeText } from '../src/commands/radio-record.ts';
 import { parsePromptWeights } from '../src/pipeline/diffusion/prompt-weights.ts';
 import { MAX_PROMPT_CHARS } from '../src/jobs/types.ts';
 import { PermissionFlagsBits } from 'discord.js';
@@ -244,5 +247,42 @@ describe('who may use the radio controls', () => {
     expect(mayUse('settings', caller(0n, ['42']), dj).ok).toBe(true);
     expect(mayUse('admin-settings', caller(0n, ['42']), dj).ok).toBe(false);
     expect(mayUse('stop', caller(PermissionFlagsBits.ManageGuild), dj).ok).toBe(true);
+  });
+});
+
+describe('the radio recorder', () => {
+  it('keeps the last minutes of packets and the marks in force, in a bounded ring', () => {
+    const r = new RadioRecorder(1); // 3000 packets
+    r.mark('a');
+    for (let i = 0; i < 1000; i++) r.push(Buffer.from([i & 255]));
+    r.mark('b');
+    r.mark('b'); // the same label again is not a new mark
+    for (let i = 0; i < 2500; i++) r.push(Buffer.from([(1000 + i) & 255]));
+    r.mark('c');
+    for (let i = 0; i < 100; i++) r.push(Buffer.from([(3500 + i) & 255]));
+    expect(r.seconds).toBe(60);
+    const all = r.snapshot(1);
+    expect(all.packets).toHaveLength(3000);
+    expect(all.packets[0][0]).toBe(600 & 255); // packets 600..3599 are held
+    expect(all.marks).toEqual([{ atMs: 0, label: 'a' }, { atMs: (1000 - 600) * 20, label: 'b' }, { atMs: (3500 - 600) * 20, label: 'c' }]);
+    const last = r.snapshot(0.05); // 3 s: 150 packets, inside c after 100
+    expect(last.packets).toHaveLength(150);
+    expect(last.marks).toEqual([{ atMs: 0, label: 'b' }, { atMs: 50 * 20, label: 'c' }]);
+  });
+
+  it('estimates sizes, says what fits, and keeps its message under 2000 characters', () => {
+    const limit = 8 * 1024 * 1024;
+    expect(estimatedBytes(600, 'opus')).toBeLessThan(limit); // 10 minutes of Opus fit 8 MB
+    expect(estimatedBytes(600, 'mp3')).toBeGreaterThan(limit);
+    expect(estimatedBytes(secondsThatFit(limit, 'mp3'), 'mp3')).toBeLessThanOrEqual(limit);
+    expect(estimatedBytes(secondsThatFit(limit, 'mp3') + 1, 'mp3')).toBeGreaterThan(limit);
+    expect(tooLargeText(600, estimatedBytes(600, 'mp3'), 'mp3', limit)).toBe(
+      '10:00 as MP3 is about 9.4 MB, and this server takes uploads up to 8.0 MB: the most that fits is 8:28 (/radio record minutes:8). OGG/Opus (the default) fits more.',
+    );
+    const marks = Array.from({ length: 200 }, (_, i) => ({ atMs: i * 3000, label: `prompt number ${i} `.repeat(5) }));
+    const text = recordingText(600, 10, '123', marks);
+    expect(text.length).toBeLessThanOrEqual(2000);
+    expect(text).toMatch(/…and \d+ more changes$/);
+    expect(recordingText(30, 2, '123', [{ atMs: 0, label: 'lofi' }])).toBe('🎙️ The last 0:30 of the radio in <#123>, as the channel heard it (it had played only that much of the 2 min asked for):\n`0:00` lofi');
   });
 });
