@@ -58,6 +58,7 @@ describe('prompt blocklist', () => {
     expect(added).toContain('||gore||');
     expect(added).toContain('||screaming baby||');
     expect(await ephemeral(run(admin, 'settings blocklist', { action: 'add', words: ' , ;' }))).toMatch(/Give one or more words/);
+    expect(await ephemeral(run(admin, 'settings show', {}))).toMatch(/\*\*Blocked in prompts:\*\* 2 entries/);
   });
 
   it('refuses a prompt with a blocked word before anything is queued, whatever its case, accents or dots', async () => {

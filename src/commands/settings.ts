@@ -116,7 +116,9 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     default:
       settings = await ctx.settings.get(guildId);
   }
-  await interaction.reply({ content: `${note ? `${note}\n` : ''}${describe(settings, ctx)}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  const blocked = (await ctx.blocklist.get(guildId)).length;
+  const blockLine = `**Blocked in prompts:** ${blocked ? `${blocked} entr${blocked === 1 ? 'y' : 'ies'} (/settings blocklist action:show lists them)` : 'nothing'}`;
+  await interaction.reply({ content: `${note ? `${note}\n` : ''}${describe(settings, ctx)}\n${blockLine}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 export const settings: SlashCommand = { data, execute };
