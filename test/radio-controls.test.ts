@@ -6,6 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlocklistStore } from '../src/bot/blocklist.ts';
 import { decodeAudio } from '../src/pipeline/audio/decode.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import type { TestUser } from './standin/index.ts';
@@ -92,8 +93,9 @@ describe('radio controls', () => {
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/Radio volume on this server: 25%/);
     const mark = audio.count;
-    await waitFor(() => audio.count > mark + 200, 10_000, 'four seconds at the new volume');
-    const after = rms(toChannels(audio.frames.slice(mark + 50, mark + 200)));
+    await waitFor(() => audio.count > mark + 250, 12_000, 'five seconds at the new volume');
+    // From 2 s after the change: packets already encoded at the old volume wait in the stream buffers.
+    const after = rms(toChannels(audio.frames.slice(mark + 100, mark + 250)));
     console.info(`radio volume 25%: RMS ratio after/before ${(after / before).toFixed(3)}`);
     // Expected 0.25; clips differ in loudness by a few dB around the radio's -16 LUFS, hence the margin.
     expect(after / before).toBeGreaterThan(0.1);
@@ -221,4 +223,16 @@ describe('radio controls', () => {
     expect((await radio(admin, 'settings', { stay_24_7: false })).content).toContain('**24/7:** off');
     await waitFor(() => session.isStopped, 10_000, 'the radio to leave the empty channel');
   }, 60_000);
+
+  it('refuses to start on a prompt with a blocked word, before joining or queueing anything', async () => {
+    const { guild, voice, users } = g();
+    await new BlocklistStore(world.redis, world.prefix).add(guild.id, ['kazoo']);
+    users[0].setVoiceChannel(guild, voice);
+    const before = await jobCount();
+    const reply = await radio(users[0], 'start', { prompt: 'Kazoo marching band' });
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/blocked "kazoo" in prompts, so I did not queue anything/);
+    expect(world.manager().get(guild.id)).toBeUndefined();
+    expect(await jobCount()).toBe(before);
+  }, 20_000);
 });
