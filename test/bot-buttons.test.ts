@@ -44,6 +44,7 @@ describe('clip buttons', () => {
     expect(fieldsOf(v).Seed).not.toBe('7');
     const e = await extend.waitForOriginal(isResult, 60_000);
     expect(e.embeds[0].title).toMatch(/^Extension/);
+    expect(e.attachments.map((a) => a.filename).sort()).toEqual(['funky-bass-groove-extended-seed7.mp3', 'funky-bass-groove-extended-seed7.png']);
     expect(fieldsOf(e).Seed).toBe('7');
     const png = e.attachments.find((a) => a.filename.endsWith('.png'))!;
     expect((await sharp(png.bytes).metadata()).width).toBe(64);
@@ -84,6 +85,7 @@ describe('/morph and remix from an upload', () => {
     expect(fieldsOf(m).Clips).toBe('2');
     expect(fieldsOf(m).Seed).toBe('3 → 3');
     const gif = m.attachments.find((a) => a.filename.endsWith('.gif'))!;
+    expect(gif.filename).toBe('calm-ambient-pad-to-fast-techno-seed3.gif');
     const meta = await sharp(gif.bytes, { animated: true }).metadata();
     expect(meta.format).toBe('gif');
     expect(meta.pages).toBeGreaterThan(1);

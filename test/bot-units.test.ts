@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { buttonId, modalId, parseClipId } from '../src/bot/custom-ids.ts';
 import { UserFacingError } from '../src/bot/errors.ts';
+import { fileBaseName, MAX_BASE_CHARS, promptSlug } from '../src/bot/file-names.ts';
+import { findBlocked, parseEntries, promptWords } from '../src/bot/blocklist.ts';
+import { cancelButtonId, parseCancelId } from '../src/bot/cancel.ts';
 import { formatSeconds, progressBar, progressText, queuedText } from '../src/bot/progress.ts';
 import { fitFiles, type ResultFile } from '../src/bot/result-message.ts';
 import { ThrottledEditor } from '../src/bot/throttled-editor.ts';
@@ -69,5 +72,52 @@ describe('ThrottledEditor', () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(sent.map((s) => s.content)).toEqual(['a', 'c']);
     expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe('file names from prompts', () => {
+  it('makes safe, bounded slugs', () => {
+    expect(fileBaseName({ prompt: 'jazz sax', seed: 42, fallback: 'riff' })).toBe('jazz-sax-seed42');
+    expect(promptSlug('Café del Mar — “ambient” / 120 BPM!!')).toBe('cafe-del-mar-ambient-120-bpm');
+    expect(promptSlug('../../etc/passwd\0<script>')).toBe('etc-passwd-script');
+    expect(fileBaseName({ prompt: 'church bells', endPrompt: 'electronic', seed: 3, fallback: 'morph' })).toBe('church-bells-to-electronic-seed3');
+    expect(fileBaseName({ prompt: '静かなピアノ', seed: 7, fallback: 'riff' })).toBe('riff-seed7');
+    expect(fileBaseName({ prompt: 'funk', seed: 7, tag: 'extended', fallback: 'extend' })).toBe('funk-extended-seed7');
+    const long = fileBaseName({ prompt: 'a'.repeat(300), endPrompt: 'word '.repeat(100), seed: 2 ** 32 - 1, tag: 'remix', fallback: 'x' });
+    expect(long.length).toBeLessThanOrEqual(MAX_BASE_CHARS);
+    expect(long).toMatch(/^[a-z0-9-]+-seed4294967295$/);
+    // Cut at a word boundary, never mid-word (unless one word is longer than the limit).
+    expect(promptSlug('lofi hip hop beat with warm piano and soft rain sounds', 20)).toBe('lofi-hip-hop-beat');
+  });
+});
+
+describe('prompt blocklist matching', () => {
+  it('matches whole words and phrases after folding case, accents and spelled-out letters', () => {
+    expect(promptWords('Gore-soaked  MÉTAL, g.o.r.e b a d!')).toEqual(['gore', 'soaked', 'metal', 'gore', 'bad']);
+    const list = ['gore', 'screaming baby'];
+    expect(findBlocked(['Gore soaked'], list)).toBe('gore');
+    expect(findBlocked(['góre'], list)).toBe('gore');
+    expect(findBlocked(['gorgeous', 'gored'], list)).toBeNull();
+    expect(findBlocked(['a SCREAMING   baby'], list)).toBe('screaming baby');
+    expect(findBlocked(['baby screaming'], list)).toBeNull();
+    expect(findBlocked(['fine', 'also gore'], list)).toBe('gore');
+    expect(findBlocked(['anything'], [])).toBeNull();
+  });
+
+  it('parses what admins type, refusing entries that could match nothing', () => {
+    expect(parseEntries(' Gore, screaming  Baby;gore\nblood ')).toEqual(['gore', 'screaming baby', 'blood']);
+    expect(() => parseEntries(' , ; ')).toThrow(UserFacingError);
+    expect(() => parseEntries('!!!')).toThrow(/no letters or digits/);
+    expect(() => parseEntries('x'.repeat(51))).toThrow(/longer than 50/);
+  });
+});
+
+describe('cancel button ids', () => {
+  it('round-trip, stay under 100 characters and reject anything else', () => {
+    const id = '0b6a3c2e-8f1d-4d2a-9c1b-2f3e4d5c6b7a';
+    expect(parseCancelId(cancelButtonId(id))).toBe(id);
+    expect(cancelButtonId(id).length).toBeLessThanOrEqual(100);
+    expect(parseCancelId('info:cancel:../../x')).toBeNull();
+    expect(parseCancelId('clip:extend:AbCdEf123_-x')).toBeNull();
   });
 });

@@ -52,6 +52,9 @@ describe('/riff end to end on the tiny model', () => {
     const png = result.attachments.find((a) => a.filename.endsWith('.png'))!;
     const mp3 = result.attachments.find((a) => a.filename.endsWith('.mp3'))!;
     expect(png && mp3).toBeTruthy();
+    // Named after the prompt and seed, so a download is findable later.
+    expect(mp3.filename).toBe('warm-lofi-piano-seed42.mp3');
+    expect(png.filename).toBe('warm-lofi-piano-seed42.png');
     const meta = await sharp(png.bytes).metadata();
     expect([meta.width, meta.height]).toEqual([64, 64]);
     const stored = await readImageParams(png.bytes);

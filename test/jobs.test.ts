@@ -165,6 +165,29 @@ describe('job system', () => {
     await slow2.result(20_000).catch(() => undefined);
   });
 
+  it('a waiting job cancelled through another handle (another bot process) ends the first handle\'s wait', async () => {
+    const slow1 = await client.enqueue({ kind: 'riff', request: request('[slow] d', 54, { model: 'standin-b', steps: 20 }) }, user('d1'));
+    const slow2 = await client.enqueue({ kind: 'riff', request: request('[slow] e', 55, { model: 'standin-b', steps: 20 }) }, user('d2'));
+    const waiting = await client.enqueue({ kind: 'riff', request: request('f', 56, { model: 'standin-b' }) }, user('d3'));
+    await new Promise<void>((res) => slow1.onProgress(() => res()));
+    const waitingResult = waiting.result(20_000).catch((e: unknown) => e);
+    const other = new JobsClient({ redisUrl: SHARED_REDIS, prefix });
+    try {
+      expect(await (await other.attach('standin-b', waiting.id)).cancel()).toBe('removed');
+    } finally {
+      await other.close();
+    }
+    const started = Date.now();
+    expect(await waitingResult).toBeInstanceOf(JobCancelledError);
+    expect(Date.now() - started).toBeLessThan(5000); // the 'removed' event, not the 20 s timeout
+    // Asking again after the removal also says cancelled, not "gone".
+    expect(await waiting.result(1000).catch((e: unknown) => e)).toBeInstanceOf(JobCancelledError);
+    for (const h of [slow1, slow2]) {
+      await h.cancel();
+      await h.result(20_000).catch(() => undefined);
+    }
+  });
+
   it('runs radio clips before interactive jobs before batch jobs', async () => {
     // Occupy both slots, then queue batch, interactive and radio jobs; they must start radio first.
     const blockers = await Promise.all(

@@ -4,6 +4,14 @@ import { beatJoinSeconds, CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type Stre
 import { initialPlan, planNext, retarget, type PlanSettings } from '../src/voice/plan.ts';
 import { radioSettingsFromEnv, RadioSettingsError } from '../src/voice/settings.ts';
 import { VoteRound } from '../src/voice/votes.ts';
+import { blendParts, blendPrompt, describePrompt, parseBlend, percentages } from '../src/voice/blend.ts';
+import { mayUse } from '../src/voice/permissions.ts';
+import { RadioRecorder } from '../src/voice/recorder.ts';
+import { estimatedBytes, secondsThatFit } from '../src/voice/recording.ts';
+import { recordingText, tooLargeText } from '../src/commands/radio-record.ts';
+import { parsePromptWeights } from '../src/pipeline/diffusion/prompt-weights.ts';
+import { MAX_PROMPT_CHARS } from '../src/jobs/types.ts';
+import { PermissionFlagsBits } from 'discord.js';
 
 const tone = (freq: number, seconds: number, amp = 0.5, phase = 0): Float32Array =>
   Float32Array.from({ length: Math.round(seconds * SAMPLE_RATE) }, (_, i) => amp * Math.sin(phase + (2 * Math.PI * freq * i) / SAMPLE_RATE));
@@ -212,5 +220,90 @@ describe('clip levelling', () => {
     const plain = [spiky.slice(), spiky.slice()];
     normalizeLoudness(plain, sr, { lufs: -16, peakDbfs: -1 });
     expect(integratedLoudness(plain, sr)).toBeLessThan(-19);
+  });
+});
+
+describe('votes that blend', () => {
+  it('mixes the top suggestions with vote-share weights the pipeline reads back', () => {
+    const parts = blendParts([{ prompt: 'jazz drums' }, { prompt: 'ambient (pads)' }, { prompt: 'none' }, { prompt: 'polka' }], [2, 1, 0, 1]);
+    expect(parts.map((p) => p.prompt)).toEqual(['jazz drums', 'ambient (pads)', 'polka']);
+    const prompt = blendPrompt(parts);
+    expect(prompt).toBe('(jazz drums:1.50), (ambient \\(pads\\):0.75), (polka:0.75)');
+    // The text embedding sees each part at its weight, brackets in the text kept as text.
+    const segments = parsePromptWeights(prompt).filter((seg) => seg.text.trim() && seg.text.trim() !== ',');
+    expect(segments.map((seg) => [seg.text.trim(), seg.weight])).toEqual([['jazz drums', 1.5], ['ambient (pads)', 0.75], ['polka', 0.75]]);
+    expect(parseBlend(prompt)!.map((p) => [p.prompt, p.share])).toEqual([['jazz drums', 0.5], ['ambient (pads)', 0.25], ['polka', 0.25]]);
+    expect(describePrompt(prompt)).toBe('jazz drums 50% + ambient (pads) 25% + polka 25%');
+    expect(describePrompt('plain (old:1.2) prompt')).toBe('plain (old:1.2) prompt');
+    expect(percentages([0.665, 0.335])).toEqual([67, 33]);
+    expect(percentages([1 / 3, 1 / 3, 1 / 3])).toEqual([34, 33, 33]);
+  });
+
+  it('stays within the prompt limit and falls back to the winner when only one has votes', () => {
+    const long = blendPrompt(blendParts([{ prompt: 'a'.repeat(500) }, { prompt: `${'b'.repeat(498)}((` }], [1, 1]));
+    expect(long.length).toBeLessThanOrEqual(MAX_PROMPT_CHARS);
+    expect(parseBlend(long)).toHaveLength(2);
+    expect(blendParts([{ prompt: 'x' }, { prompt: 'y' }], [0, 3])).toEqual([{ prompt: 'y', share: 1 }]);
+    expect(blendParts([{ prompt: 'x' }], [0])).toEqual([]);
+  });
+});
+
+describe('who may use the radio controls', () => {
+  const caller = (permissions: bigint, roles: string[] = [], listening = false) => ({ permissions, roleIds: new Set(roles), listening });
+  it('without a DJ role: listeners and channel managers; settings and 24/7 are the admins\'', () => {
+    const none = { djRoleId: null };
+    expect(mayUse('stop', caller(0n, [], true), none).ok).toBe(true);
+    expect(mayUse('stop', caller(0n), none)).toEqual({ ok: false, who: expect.stringMatching(/listeners in the radio’s voice channel/) });
+    expect(mayUse('pause', caller(PermissionFlagsBits.ManageChannels), none).ok).toBe(true);
+    expect(mayUse('settings', caller(0n, [], true), none).ok).toBe(false);
+    expect(mayUse('settings', caller(PermissionFlagsBits.ManageGuild), none).ok).toBe(true);
+    expect(mayUse('admin-settings', caller(PermissionFlagsBits.Administrator), none).ok).toBe(true);
+  });
+
+  it('with a DJ role: only the DJ (and admins), whoever is listening', () => {
+    const dj = { djRoleId: '42' };
+    expect(mayUse('stop', caller(0n, [], true), dj)).toEqual({ ok: false, who: expect.stringContaining('<@&42>') });
+    expect(mayUse('stop', caller(PermissionFlagsBits.ManageChannels), dj).ok).toBe(false);
+    expect(mayUse('skip-now', caller(0n, ['42']), dj).ok).toBe(true);
+    expect(mayUse('settings', caller(0n, ['42']), dj).ok).toBe(true);
+    expect(mayUse('admin-settings', caller(0n, ['42']), dj).ok).toBe(false);
+    expect(mayUse('stop', caller(PermissionFlagsBits.ManageGuild), dj).ok).toBe(true);
+  });
+});
+
+describe('the radio recorder', () => {
+  it('keeps the last minutes of packets and the marks in force, in a bounded ring', () => {
+    const r = new RadioRecorder(1); // 3000 packets
+    r.mark('a');
+    for (let i = 0; i < 1000; i++) r.push(Buffer.from([i & 255]));
+    r.mark('b');
+    r.mark('b'); // the same label again is not a new mark
+    for (let i = 0; i < 2500; i++) r.push(Buffer.from([(1000 + i) & 255]));
+    r.mark('c');
+    for (let i = 0; i < 100; i++) r.push(Buffer.from([(3500 + i) & 255]));
+    expect(r.seconds).toBe(60);
+    const all = r.snapshot(1);
+    expect(all.packets).toHaveLength(3000);
+    expect(all.packets[0][0]).toBe(600 & 255); // packets 600..3599 are held
+    expect(all.marks).toEqual([{ atMs: 0, label: 'a' }, { atMs: (1000 - 600) * 20, label: 'b' }, { atMs: (3500 - 600) * 20, label: 'c' }]);
+    const last = r.snapshot(0.05); // 3 s: 150 packets, inside c after 100
+    expect(last.packets).toHaveLength(150);
+    expect(last.marks).toEqual([{ atMs: 0, label: 'b' }, { atMs: 50 * 20, label: 'c' }]);
+  });
+
+  it('estimates sizes, says what fits, and keeps its message under 2000 characters', () => {
+    const limit = 8 * 1024 * 1024;
+    expect(estimatedBytes(600, 'opus')).toBeLessThan(limit); // 10 minutes of Opus fit 8 MB
+    expect(estimatedBytes(600, 'mp3')).toBeGreaterThan(limit);
+    expect(estimatedBytes(secondsThatFit(limit, 'mp3'), 'mp3')).toBeLessThanOrEqual(limit);
+    expect(estimatedBytes(secondsThatFit(limit, 'mp3') + 1, 'mp3')).toBeGreaterThan(limit);
+    expect(tooLargeText(600, estimatedBytes(600, 'mp3'), 'mp3', limit)).toBe(
+      '10:00 as MP3 is about 9.4 MB, and this server takes uploads up to 8.0 MB: the most that fits is 8:28 (/radio record minutes:8). OGG/Opus (the default) fits more.',
+    );
+    const marks = Array.from({ length: 200 }, (_, i) => ({ atMs: i * 3000, label: `prompt number ${i} `.repeat(5) }));
+    const text = recordingText(600, 10, '123', marks);
+    expect(text.length).toBeLessThanOrEqual(2000);
+    expect(text).toMatch(/…and \d+ more changes$/);
+    expect(recordingText(30, 2, '123', [{ atMs: 0, label: 'lofi' }])).toBe('🎙️ The last 0:30 of the radio in <#123>, as the channel heard it (it had played only that much of the 2 min asked for):\n`0:00` lofi');
   });
 });

@@ -4,6 +4,7 @@
  * what the voice server receives. Rounds are short here; the 60 s listening test is voice.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlocklistStore } from '../src/bot/blocklist.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import { arrivalGaps, JITTER_BUFFER_MS, longestSilenceMs, playoutDropouts, rms, toChannels } from './standin/voice/analysis.ts';
 import type { ReceivedFrame } from './standin/voice/sink.ts';
@@ -114,6 +115,18 @@ describe('/radio on the voice stand-in', () => {
     expect(again.content).toMatch(/already playing/);
   }, 40_000);
 
+  it('refuses a suggestion with a word the server blocks, before it reaches the vote', async () => {
+    const { guild, text, users } = world.guilds[0];
+    const session = world.manager().get(guild.id)!;
+    // The same Redis record /settings blocklist writes.
+    await new BlocklistStore(world.redis, world.prefix).add(guild.id, ['kazoo']);
+    const before = session.status().suggestions.length;
+    const reply = await users[0].runSlashCommand(guild, text, 'radio suggest', { prompt: 'K.A.Z.O.O. orchestra' }).waitForOriginal((v) => !v.loading && v.content.length > 0, 10_000);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/blocked "kazoo" in prompts/);
+    expect(session.status().suggestions.length).toBe(before);
+  }, 20_000);
+
   it('keeps a now-playing message with the prompt, alpha and a spectrogram thumbnail, edited as clips change', async () => {
     const { text } = world.guilds[0];
     const np = world.botMessages(text.id).find((m) => m.history.some((h) => h.embeds[0]?.title === '📻 Now playing'))!;
@@ -121,8 +134,11 @@ describe('/radio on the voice stand-in', () => {
     await waitFor(() => np.history.length >= 3, 20_000, 'now-playing edits');
     const last = np.history.at(-1)!;
     expect(last.embeds[0].description).toMatch(/(Exploring|Moving from) \*\*.+\*\*.*\(alpha \d\.\d\d\)/);
-    expect(last.embeds[0].thumbnail?.url).toMatch(/clip-\d+\.png/);
-    expect(last.attachments.some((a) => a.filename.endsWith('.png') && a.bytes.subarray(1, 4).toString() === 'PNG')).toBe(true);
+    // The thumbnail file is named after the clip's prompt and seed (lofi piano or ambient pads by now).
+    const png = last.attachments.find((a) => a.filename.endsWith('.png'))!;
+    expect(png.filename).toMatch(/^(lofi-piano|ambient-pads)(-to-[a-z0-9-]+)?-radio-\d+-seed\d+\.png$/);
+    expect(last.embeds[0].thumbnail?.url).toContain(png.filename);
+    expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
   }, 30_000);
 
   it('plays two guilds at once, each its own session and stream', async () => {

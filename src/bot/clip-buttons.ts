@@ -46,11 +46,13 @@ export async function onClipButton(interaction: ButtonInteraction, ctx: BotConte
     await interaction.showModal(promptModal(id.action, id.clipId));
     return;
   }
+  const state = await stateOf(ctx, id.clipId);
+  const prompt = state.request.start.prompt;
+  // The list may have grown since the clip was made.
+  await ctx.blocklist.check(interaction.guildId, [prompt, state.request.start.negativePrompt]);
   await interaction.deferReply();
   const settings = await ctx.settings.get(interaction.guildId);
   checkChannel(interaction, settings);
-  const state = await stateOf(ctx, id.clipId);
-  const prompt = state.request.start.prompt;
   let spec: JobSpec;
   if (id.action === 'variation') {
     spec = { kind: 'variation', request: state.request };
@@ -76,6 +78,7 @@ function promptModal(action: Extract<ClipAction, 'morph' | 'remix'>, clipId: str
 
 export async function onClipModal(interaction: ModalSubmitInteraction, ctx: BotContext, id: ClipCustomId): Promise<void> {
   const prompt = checkPrompt(interaction.fields.getTextInputValue(PROMPT_FIELD), ctx.config.maxPromptChars);
+  await ctx.blocklist.check(interaction.guildId, [prompt]);
   await interaction.deferReply();
   const settings = await ctx.settings.get(interaction.guildId);
   checkChannel(interaction, settings);

@@ -2,9 +2,11 @@
 import type { Redis } from 'ioredis';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
+import type { BlocklistStore } from './blocklist.ts';
 import type { ClipStateStore } from './clip-state.ts';
 import type { BotConfig } from './config.ts';
 import type { GuildLimiter } from './guild-limits.ts';
+import type { JobHistory } from './history.ts';
 import type { PendingDeliveries } from './pending.ts';
 import type { GuildSettingsStore } from './settings.ts';
 
@@ -13,9 +15,13 @@ export interface BotContext {
   jobs: JobsClient;
   redis: Redis;
   settings: GuildSettingsStore;
+  /** Words each guild blocks in prompts. */
+  blocklist: BlocklistStore;
   clips: ClipStateStore;
   guildLimits: GuildLimiter;
   pending: PendingDeliveries;
+  /** What each user ran recently (/info). */
+  history: JobHistory;
   /** Jobs whose delivery this process follows now (their leases are renewed). */
   following: Set<string>;
   lifecycle: Lifecycle;

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { InteractionEditReplyOptions, RepliableInteraction } from 'discord.js';
 import type { JobHandle } from '../jobs/client.ts';
+import { JobCancelledError } from '../jobs/errors.ts';
 import type { JobOutput, JobSpec } from '../jobs/types.ts';
+import { cancellerOf, cancelRow } from './cancel.ts';
 import type { BotContext } from './context.ts';
 import { ResultTimeoutError } from './errors.ts';
 import type { PendingDelivery } from './pending.ts';
@@ -90,9 +92,19 @@ export async function followAndDeliver(target: ReplyTarget, ctx: BotContext, han
     await target.edit(resultMessage(output, fitted, imageName, clipId, p.userName));
     ctx.log.info({ jobId: p.jobId, files: fitted.map((f) => f.name) }, 'result delivered');
     finished = true;
+    await remember(ctx, p, 'delivered', fitted[0]?.name);
   } catch (err) {
+    if (err instanceof JobCancelledError) {
+      finished = true;
+      const by = await cancellerOf(ctx, p.jobId).catch(() => null);
+      await target.edit({ content: cancelledText(p.title, by), embeds: [], components: [], allowedMentions: NO_MENTIONS });
+      ctx.log.info({ jobId: p.jobId }, 'job cancelled; delivery ended');
+      await remember(ctx, p, 'cancelled');
+      return;
+    }
     if (ctx.lifecycle.stopping) throw new StoppingError();
     finished = true;
+    await remember(ctx, p, 'failed');
     throw err;
   } finally {
     ctx.following.delete(p.jobId);
@@ -105,9 +117,18 @@ export async function followAndDeliver(target: ReplyTarget, ctx: BotContext, han
   }
 }
 
+export function cancelledText(title: string, by: string | null): string {
+  return `${title}\n⏹️ Cancelled${by ? ` by ${by}` : ''}. Nothing was made, and the slot is free for the next job.`;
+}
+
+async function remember(ctx: BotContext, p: PendingDelivery, outcome: 'delivered' | 'cancelled' | 'failed', file?: string): Promise<void> {
+  await ctx.history.record(p.userId, { title: p.title, outcome, at: Date.now(), ...(file ? { file } : {}) }).catch((err: unknown) => ctx.log.warn({ err, jobId: p.jobId }, 'history write failed'));
+}
+
 /** Shows queue place and progress until the result arrives (or the bot stops waiting). */
 async function follow(target: ReplyTarget, ctx: BotContext, handle: JobHandle, title: string): Promise<JobOutput> {
-  const edit = (content: string) => target.edit({ content, allowedMentions: NO_MENTIONS });
+  // Queued and running jobs carry a Cancel button; the result's own buttons replace it.
+  const edit = (content: string) => target.edit({ content, components: [cancelRow(handle.id)], allowedMentions: NO_MENTIONS });
   const editor = new ThrottledEditor(edit, ctx.config.progressEditMs, (err) => ctx.log.warn({ err, jobId: handle.id }, 'progress edit failed'));
   let startedAt: number | null = null;
   const stopProgress = handle.onProgress((p) => {

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { makeKeys } from '../jobs/keys.ts';
 import { Limiter } from '../jobs/limits.ts';
+import { limitUsage, type LimitUsage } from '../jobs/usage.ts';
 import { UserFacingError } from './errors.ts';
 import type { GuildSettings } from './settings.ts';
 
@@ -43,6 +44,11 @@ export class GuildLimiter {
       throw new UserFacingError(`Slow down a little: this server allows ${v.limit} job${v.limit === 1 ? '' : 's'} per person at once. Try again when yours finishes.`);
     }
     return { counted: true, release: () => this.release(guildId, userId, jobKey) };
+  }
+
+  /** What `userId` has used of this guild's own limits (read only). */
+  usage(guildId: string, userId: string): Promise<LimitUsage> {
+    return limitUsage(this.redis, this.keys(guildId), 'user', userId);
   }
 
   async release(guildId: string, userId: string, jobKey: string): Promise<void> {

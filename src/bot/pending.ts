@@ -61,6 +61,18 @@ export class PendingDeliveries {
     if (jobIds.length) await this.redis.del(...jobIds.map((id) => this.lease(id)));
   }
 
+  /** The delivery record of a job still being delivered, or null. */
+  async get(jobId: string): Promise<PendingDelivery | null> {
+    const raw = await this.redis.get(this.key(jobId));
+    if (!raw) return null;
+    try {
+      const parsed = recordSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
   async done(jobId: string): Promise<void> {
     await this.redis.del(this.key(jobId), this.lease(jobId));
   }

@@ -14,6 +14,7 @@ import {
 import type { JobOutput } from '../jobs/types.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { buttonId } from './custom-ids.ts';
+import { fileBaseName } from './file-names.ts';
 import { UserFacingError } from './errors.ts';
 import { formatSeconds } from './progress.ts';
 import { NO_MENTIONS } from './respond.ts';
@@ -36,8 +37,18 @@ export interface ResultFile {
   keepRank: number;
 }
 
+const KIND_TAGS: Partial<Record<JobOutput['kind'], string>> = { extend: 'extended', remix: 'remix' };
+
+/** The result's files are named after its prompt: `jazz-sax-seed42`, a morph `a-to-b-seed3`. */
 export function fileBase(out: JobOutput): string {
-  return `${out.kind}-${out.requests[0]?.start.seed ?? 0}`;
+  const first = out.requests[0];
+  return fileBaseName({
+    prompt: first?.start.prompt ?? '',
+    seed: first?.start.seed ?? 0,
+    ...(out.kind === 'morph' && first?.end ? { endPrompt: first.end.prompt } : {}),
+    ...(KIND_TAGS[out.kind] ? { tag: KIND_TAGS[out.kind] } : {}),
+    fallback: out.kind,
+  });
 }
 
 /** Which files the result carries; the name of the PNG the buttons act on. */

@@ -7,10 +7,12 @@ import { JobsClient } from '../jobs/client.ts';
 import { connect } from '../jobs/connection.ts';
 import { createLogger, type Logger } from '../jobs/logging.ts';
 import { randomUUID } from 'node:crypto';
+import { BlocklistStore } from './blocklist.ts';
 import { ClipStateStore } from './clip-state.ts';
 import type { BotConfig } from './config.ts';
 import type { BotContext } from './context.ts';
 import { GuildLimiter } from './guild-limits.ts';
+import { JobHistory } from './history.ts';
 import { PendingDeliveries } from './pending.ts';
 import { adoptOrphans } from './recover.ts';
 import { BOT_INTENTS } from './intents.ts';
@@ -44,9 +46,11 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     jobs,
     redis,
     settings: new GuildSettingsStore(redis, config.redisPrefix, { audioFormat: config.defaultAudioFormat }),
+    blocklist: new BlocklistStore(redis, config.redisPrefix),
     clips: new ClipStateStore(redis, config.redisPrefix, config.buttonTtlSeconds),
     guildLimits: new GuildLimiter(redis, config.redisPrefix, config.limits.inflightTtlMs),
     pending: new PendingDeliveries(redis, config.redisPrefix, `${process.pid}-${randomUUID().slice(0, 8)}`),
+    history: new JobHistory(redis, config.redisPrefix),
     following: new Set(),
     lifecycle: { stopping: false, stopped },
     log,

@@ -29,6 +29,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
   const clips = o.getInteger('steps') ?? DEFAULT_MORPH_CLIPS;
   const seedFrom = o.getInteger('seed_from') ?? randomSeed();
   const denoising = o.getNumber('denoising') ?? DEFAULT_DENOISING;
+  await ctx.blocklist.check(interaction.guildId, [from, to]);
 
   await interaction.deferReply();
   const settings = await settingsFor(interaction, ctx);

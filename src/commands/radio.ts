@@ -1,5 +1,5 @@
 /** /radio: endless generated music in a voice channel, steered by the listeners' votes. */
-import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type Client, type Guild } from 'discord.js';
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type Client, type Guild } from 'discord.js';
 import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
@@ -7,12 +7,15 @@ import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
 import type { RadioSession } from '../voice/session.ts';
 import { radioSettingsFromEnv } from '../voice/settings.ts';
+import { describePrompt } from '../voice/blend.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
+import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl } from './radio-controls.ts';
+import { addRecordSubcommand, runRecord } from './radio-record.ts';
 import type { SlashCommand } from './types.ts';
 
 /** What /radio needs from the bot's context. */
-export type RadioContext = Pick<BotContext, 'redis' | 'log'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
+export type RadioContext = Pick<BotContext, 'redis' | 'log' | 'blocklist'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
 
 export const DEFAULT_RADIO_PROMPT = 'chill lofi hip hop beat';
 
@@ -33,9 +36,15 @@ const data = new SlashCommandBuilder()
       .setDescription('Suggest the next style for this round’s vote')
       .addStringOption((o) => o.setName('prompt').setDescription('The style to suggest').setRequired(true).setMaxLength(MAX_PROMPT_CHARS)),
   )
-  .addSubcommand((s) => s.setName('skip').setDescription('Vote to end this round now'))
+  .addSubcommand((s) =>
+    s
+      .setName('skip')
+      .setDescription('Vote to end this round now')
+      .addBooleanOption((o) => o.setName('now').setDescription('End the round at once, without a vote (the DJ, or listeners when there is none)')),
+  )
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
+addRecordSubcommand(addControlSubcommands(data));
 
 /** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
 export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
@@ -51,9 +60,9 @@ function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext):
   return radioManagerOf(interaction.client, ctx);
 }
 
-function guildOf(interaction: ChatInputCommandInteraction): Guild {
+function cachedOf(interaction: ChatInputCommandInteraction): ChatInputCommandInteraction<'cached'> {
   if (!interaction.inCachedGuild()) throw new UserFacingError('The radio plays in a server’s voice channel; use /radio in a server, not in DMs.');
-  return interaction.guild;
+  return interaction;
 }
 
 function runningRadio(manager: RadioManager, guild: Guild): RadioSession {
@@ -68,19 +77,32 @@ function requireListener(session: RadioSession, userId: string, what: string): v
 
 const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral as const });
 
-export async function runRadio(interaction: ChatInputCommandInteraction, ctx: RadioContext): Promise<void> {
-  const guild = guildOf(interaction);
+export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioContext): Promise<void> {
+  const interaction = cachedOf(raw);
+  const guild = interaction.guild;
   const manager = managerOf(interaction, ctx);
   const userId = interaction.user.id;
-  switch (interaction.options.getSubcommand()) {
+  const sub = interaction.options.getSubcommand();
+  const controls = controlsStore(ctx);
+  if ((CONTROL_SUBCOMMANDS as readonly string[]).includes(sub)) {
+    await runRadioControl(interaction, controls, manager.get(guild.id), sub as (typeof CONTROL_SUBCOMMANDS)[number]);
+    return;
+  }
+  if (sub === 'record') {
+    await runRecord(interaction, manager.get(guild.id));
+    return;
+  }
+  switch (sub) {
     case 'start': {
       const prompt = checkPrompt(interaction.options.getString('prompt') ?? DEFAULT_RADIO_PROMPT, ctx.config.maxPromptChars);
       const seedImageId = checkSeedImage(interaction.options.getString('seed_image'));
       const denoising = interaction.options.getNumber('denoising') ?? undefined;
       if (manager.get(guild.id)) throw new UserFacingError(`A radio is already playing in this server (in <#${manager.get(guild.id)!.voiceChannelId}>). Use /radio suggest to steer it or /radio stop to end it.`);
       const channelId = manager.voiceChannelOf(guild, userId);
+      await ctx.blocklist.check(guild.id, [prompt]);
+      const c = await controls.get(guild.id);
       await interaction.deferReply();
-      await manager.start({ guild, userId, textChannelId: interaction.channelId, prompt, seedImageId, denoising, model: ctx.config.model });
+      await manager.start({ guild, userId, textChannelId: interaction.channelId, prompt, seedImageId, denoising, model: ctx.config.model, controls: { volume: c.volume, stay: c.stayInChannel, voteMode: c.voteMode } });
       await interaction.editReply(`📻 Radio on in <#${channelId}>, starting from **${prompt}**. Suggest the next style with /radio suggest; vote with the number reactions.`);
       return;
     }
@@ -88,6 +110,7 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
       const session = runningRadio(manager, guild);
       requireListener(session, userId, 'suggest');
       const prompt = checkPrompt(interaction.options.getString('prompt', true), ctx.config.maxPromptChars);
+      await ctx.blocklist.check(guild.id, [prompt]);
       const result = await session.suggest(userId, prompt);
       if (result.ok) await interaction.reply(ephemeral(`Added as ${NUMBER_EMOJIS[result.index]}. Listeners vote with the number reactions on the round’s message.`));
       else if (result.reason === 'duplicate') await interaction.reply(ephemeral(`That is already suggestion ${NUMBER_EMOJIS[result.index]} this round; vote for it with its reaction.`));
@@ -96,6 +119,16 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
     }
     case 'skip': {
       const session = runningRadio(manager, guild);
+      const c = await controls.get(guild.id);
+      if (interaction.options.getBoolean('now')) {
+        requireControl(interaction, 'skip-now', c, session);
+        session.skipNow();
+        await interaction.reply({ content: `⏭️ <@${userId}> ended the round: moving to the next one now.`, allowedMentions: { parse: [] } });
+        return;
+      }
+      if (!c.voteSkip) {
+        throw new UserFacingError(`Vote-skip is off on this server. ${c.djRoleId ? `Members with the DJ role <@&${c.djRoleId}>` : 'Listeners'} or server managers can end the round with /radio skip now:True.`);
+      }
       requireListener(session, userId, 'skip');
       const verdict = session.skip(userId);
       await interaction.reply(
@@ -105,8 +138,7 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
     }
     case 'stop': {
       const session = runningRadio(manager, guild);
-      const admin = interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false;
-      if (!admin) requireListener(session, userId, 'stop the radio');
+      requireControl(interaction, 'stop', await controls.get(guild.id), session);
       await interaction.deferReply();
       await session.stop(`stopped by <@${userId}> with /radio stop`);
       await interaction.editReply('⏹️ Radio stopped.');
@@ -116,12 +148,13 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
       const s = runningRadio(manager, guild).status();
       const votes = s.suggestions.length ? s.suggestions.map((x, i) => `${NUMBER_EMOJIS[i]} ${x.prompt}: ${x.votes}`).join('\n') : 'no suggestions yet';
       const lines = [
-        `📻 Playing **${s.prompt}**${s.paused ? ' (paused: nobody is listening)' : ''}${s.fallingBehind ? ' (falling behind: repeating a clip)' : ''}`,
-        `Next target: ${s.nextTarget ? `**${s.nextTarget}**` : 'none'}`,
+        `📻 Playing **${describePrompt(s.prompt)}**${s.held ? ' (paused with /radio pause)' : s.paused ? ' (paused: nobody is listening)' : ''}${s.fallingBehind ? ' (falling behind: repeating a clip)' : ''}`,
+        `Next target: ${s.nextTarget ? `**${describePrompt(s.nextTarget)}**` : 'none'}`,
         `Round ${s.round}, ends <t:${Math.ceil(s.roundEndsAt / 1000)}:R>; votes so far:\n${votes}`,
-        `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners}`,
+        `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners} · volume ${Math.round(s.volume * 100)}%${s.stay ? ' · 24/7' : ''}`,
       ];
-      await interaction.reply(ephemeral(lines.join('\n')));
+      const text = lines.join('\n');
+      await interaction.reply({ ...ephemeral(text.length > 2000 ? `${text.slice(0, 1999)}…` : text), allowedMentions: { parse: [] } });
       return;
     }
     default:

@@ -40,6 +40,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
   const audio = o.getAttachment('audio');
   if (audio && seedImage) throw new UserFacingError('Give either `seed_image` or `audio`, not both: each one is the starting point of the clip.');
   if (audio) checkAudioAttachment(audio, config.maxUploadBytes);
+  await ctx.blocklist.check(interaction.guildId, [prompt, negative]);
 
   await interaction.deferReply();
   const settings = await settingsFor(interaction, ctx);

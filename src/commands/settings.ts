@@ -11,6 +11,7 @@ import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { NO_MENTIONS } from '../bot/respond.ts';
 import { MAX_ALLOWED_CHANNELS, type GuildSettings } from '../bot/settings.ts';
+import { blocklistSubcommand, runBlocklistSettings } from './blocklist-settings.ts';
 import type { SlashCommand } from './types.ts';
 
 const data = new SlashCommandBuilder()
@@ -45,6 +46,7 @@ const data = new SlashCommandBuilder()
       .addIntegerOption((o) => o.setName('per_minute').setDescription('Jobs per person per minute').setMinValue(1).setMaxValue(1000))
       .addIntegerOption((o) => o.setName('at_once').setDescription('Jobs per person at once').setMinValue(1).setMaxValue(100)),
   )
+  .addSubcommand(blocklistSubcommand)
   .addSubcommand((s) => s.setName('reset').setDescription('Back to the defaults'));
 
 function describe(s: GuildSettings, ctx: BotContext): string {
@@ -64,6 +66,10 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
   const guildId = interaction.guildId;
   const sub = interaction.options.getSubcommand(true);
   const l = ctx.config.limits;
+  if (sub === 'blocklist') {
+    await interaction.reply({ content: await runBlocklistSettings(interaction, ctx, guildId), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    return;
+  }
   let note = '';
   let settings: GuildSettings;
   switch (sub) {
@@ -110,7 +116,9 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     default:
       settings = await ctx.settings.get(guildId);
   }
-  await interaction.reply({ content: `${note ? `${note}\n` : ''}${describe(settings, ctx)}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  const blocked = (await ctx.blocklist.get(guildId)).length;
+  const blockLine = `**Blocked in prompts:** ${blocked ? `${blocked} entr${blocked === 1 ? 'y' : 'ies'} (/settings blocklist action:show lists them)` : 'nothing'}`;
+  await interaction.reply({ content: `${note ? `${note}\n` : ''}${describe(settings, ctx)}\n${blockLine}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 export const settings: SlashCommand = { data, execute };

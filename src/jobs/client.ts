@@ -308,19 +308,34 @@ export class JobHandle {
   async result(timeoutMs?: number): Promise<JobOutput> {
     if (this.cachedResult) return this.output(this.cachedResult.result, true);
     if (!this.events) throw new JobGoneError(this.id, 'the job');
+    const events = this.events;
+    // A waiting job cancelled from another handle (another process) is removed: no 'failed' event comes.
+    let onRemoved: ((args: { jobId: string }) => void) | undefined;
+    const removed = new Promise<never>((_, reject) => {
+      onRemoved = ({ jobId }) => jobId === this.id && reject(new JobCancelledError(this.id));
+      events.on('removed', onRemoved);
+    });
+    removed.catch(() => undefined);
     const job = await Job.fromId<JobData, JobReturn>(this.client.queue(this.model), this.id);
-    if (!job) throw this.cancelled ? new JobCancelledError(this.id) : new JobGoneError(this.id, 'the job');
+    if (!job) {
+      events.off('removed', onRemoved!);
+      const flagged = await this.client.redisClient.exists(this.client.keys.cancel(this.id));
+      throw this.cancelled || flagged ? new JobCancelledError(this.id) : new JobGoneError(this.id, 'the job');
+    }
     let ret: JobReturn;
     try {
       ret = await Promise.race([
-        job.waitUntilFinished(this.events, timeoutMs) as Promise<JobReturn>,
+        job.waitUntilFinished(events, timeoutMs) as Promise<JobReturn>,
         new Promise<never>((_, reject) => this.cancelWaiters.add(reject)),
+        removed,
       ]);
     } catch (err) {
       if (err instanceof JobCancelledError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (message === 'cancelled') throw new JobCancelledError(this.id);
       throw new JobFailedError(this.id, message);
+    } finally {
+      events.off('removed', onRemoved!);
     }
     const stored = await this.client.binaryStore.getResult(ret.cacheKey);
     if (!stored) throw new JobGoneError(this.id, 'the result');

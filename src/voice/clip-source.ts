@@ -10,6 +10,8 @@ import type { PlannedClip } from './plan.ts';
 export interface RadioClipMeta {
   index: number;
   prompt: string;
+  /** Seed of the clip's start (names its files). */
+  seed: number;
   alpha: number;
   phase: PlannedClip['phase'];
   target: string | null;
@@ -38,6 +40,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
     meta: {
       index: planned.index,
       prompt: planned.prompt,
+      seed: planned.request.start.seed,
       alpha: planned.alpha,
       phase: planned.phase,
       target: planned.target,

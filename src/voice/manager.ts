@@ -31,6 +31,8 @@ export interface StartRadio {
   seedImageId?: string;
   denoising?: number;
   model?: string;
+  /** The guild's radio controls at start (volume, 24/7, vote mode). */
+  controls?: Pick<RadioRecord, 'volume' | 'stay' | 'voteMode'>;
 }
 
 export class RadioManager {
@@ -103,6 +105,7 @@ export class RadioManager {
       plan: initialPlan(o.prompt, o.seed ?? Math.floor(Math.random() * 2 ** 31)),
       round: VoteRound.fresh(1, Date.now(), settings.maxSuggestions).data,
       settings,
+      ...o.controls,
     };
     return this.launch(record);
   }

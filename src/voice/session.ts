@@ -7,20 +7,21 @@ import { EventEmitter } from 'node:events';
 import {
   AudioPlayerStatus,
   createAudioPlayer,
-  createAudioResource,
   NoSubscriberBehavior,
-  StreamType,
   type AudioPlayer,
   type VoiceConnection,
 } from '@discordjs/voice';
 import type { Client, Guild, Message, SendableChannels } from 'discord.js';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
+import { blendParts, blendPrompt, describePrompt } from './blend.ts';
+import { createRadioOutput, type RadioOutput } from './output.ts';
+import { RadioRecorder, type RecordingSnapshot } from './recorder.ts';
 import { generateClip, type RadioClipMeta } from './clip-source.ts';
 import { joinAndKeepConnected } from './connection.ts';
 import { radioRequester } from './jobs.ts';
 import { CrossfadeStream } from './crossfade-stream.ts';
-import { nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
+import { blendResultMessage, nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
 import { planNext, retarget } from './plan.ts';
 import type { RadioRecord, RadioStore } from './store.ts';
 import { NUMBER_EMOJIS, VoteRound, type SuggestResult } from './votes.ts';
@@ -43,6 +44,10 @@ export interface RadioStatus {
   generating: number;
   listeners: number;
   paused: boolean;
+  /** Paused with /radio pause (as opposed to nobody listening). */
+  held: boolean;
+  volume: number;
+  stay: boolean;
   fallingBehind: boolean;
   clipsPlayed: number;
   loops: number;
@@ -59,6 +64,8 @@ export class RadioSession extends EventEmitter {
   private started = false;
   private stopped = false;
   private paused = false;
+  private output: RadioOutput | null = null;
+  private readonly recorder = new RadioRecorder();
   private stalled: string | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -126,7 +133,7 @@ export class RadioSession extends EventEmitter {
 
   private fill(): void {
     const s = this.record.settings;
-    while (!this.stopped && !this.paused && !this.stalled && this.inflight + this.stream.queued < s.bufferAhead) {
+    while (!this.stopped && !this.paused && !this.record.held && !this.stalled && this.inflight + this.stream.queued < s.bufferAhead) {
       const { clip: planned, state } = planNext(this.record.plan, s.plan);
       this.record.plan = state;
       this.inflight++;
@@ -143,7 +150,11 @@ export class RadioSession extends EventEmitter {
           this.stream.enqueue(clip);
           if (!this.started) {
             this.started = true;
-            this.player.play(createAudioResource(this.stream, { inputType: StreamType.Raw }));
+            this.output = createRadioOutput(this.stream, this.recorder, this.record.volume ?? 1, (err) =>
+              this.deps.log.error({ err, guildId: this.guildId }, 'radio output stream failed'),
+            );
+            this.player.play(this.output.resource);
+            if (this.record.held) this.player.pause();
           }
         } catch (err) {
           this.stall(describeStop(err));
@@ -173,6 +184,7 @@ export class RadioSession extends EventEmitter {
     this.fallingBehind = looped;
     if (!looped) this.clipsPlayed++;
     this.current = meta;
+    this.recorder.mark(meta.phase === 'moving' && meta.target ? `moving from ${describePrompt(meta.prompt)} to ${describePrompt(meta.target)}` : describePrompt(meta.prompt));
     this.emit('clip', meta, { looped });
     this.scheduleNowPlaying();
     this.fill();
@@ -200,18 +212,65 @@ export class RadioSession extends EventEmitter {
     if (listeners.size === 0 && !this.paused) {
       this.paused = true;
       this.player.pause();
-      const seconds = this.record.settings.idleLeaveSeconds;
-      this.idleTimer = setTimeout(() => void this.stop(`nobody listened for ${seconds} s`), seconds * 1000);
+      this.armIdleTimer();
       this.scheduleNowPlaying();
     } else if (listeners.size > 0 && this.paused) {
       this.paused = false;
       if (this.idleTimer) clearTimeout(this.idleTimer);
       this.idleTimer = null;
-      this.player.unpause();
+      if (!this.record.held) this.player.unpause();
       this.fill();
       this.scheduleNowPlaying();
     }
     if (this.round.allVoted(listeners)) void this.endRound();
+  }
+
+  /** With nobody listening the radio leaves after a while, unless it is on 24/7. */
+  private armIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.record.stay) return;
+    const seconds = this.record.settings.idleLeaveSeconds;
+    this.idleTimer = setTimeout(() => void this.stop(`nobody listened for ${seconds} s`), seconds * 1000);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Controls (permissions are checked by the command before these run)
+
+  /** /radio pause: silence and no new clips until resume. False when already paused. */
+  hold(): boolean {
+    if (this.record.held || this.stopped) return false;
+    this.record.held = true;
+    this.player.pause();
+    this.scheduleNowPlaying();
+    void this.save();
+    return true;
+  }
+
+  resume(): boolean {
+    if (!this.record.held || this.stopped) return false;
+    this.record.held = false;
+    if (!this.paused) this.player.unpause();
+    this.fill();
+    this.scheduleNowPlaying();
+    return true;
+  }
+
+  setVolume(volume: number): void {
+    this.record.volume = volume;
+    this.output?.setVolume(volume);
+    void this.save();
+  }
+
+  setStay(stay: boolean): void {
+    this.record.stay = stay;
+    if (this.paused) this.armIdleTimer();
+    void this.save();
+  }
+
+  setVoteMode(mode: NonNullable<RadioRecord['voteMode']>): void {
+    this.record.voteMode = mode;
+    void this.save();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -255,19 +314,31 @@ export class RadioSession extends EventEmitter {
     return verdict;
   }
 
+  /** The last `minutes` as the channel heard them (Opus packets) with what played when. */
+  recording(minutes: number): RecordingSnapshot {
+    return this.recorder.snapshot(minutes);
+  }
+
+  /** skip-now (the DJ's): ends the round at once, without a vote. */
+  skipNow(): void {
+    void this.endRound();
+  }
+
   private async endRound(): Promise<void> {
     if (this.stopped) return;
     const listeners = this.listenerIds();
     const winner = this.round.winner(listeners);
     const finished = this.round;
     const voteMessageId = this.record.voteMessageId;
-    if (winner) this.record.plan = retarget(this.record.plan, winner.suggestion.prompt);
+    const blend = this.record.voteMode === 'blend' ? blendParts(finished.data.suggestions, finished.tally(listeners)) : [];
+    const result = blend.length >= 2 ? blendPrompt(blend) : winner?.suggestion.prompt;
+    if (result) this.record.plan = retarget(this.record.plan, result);
     this.round = VoteRound.fresh(finished.data.number + 1, Date.now(), this.record.settings.maxSuggestions);
     this.record.round = this.round.data;
     this.record.voteMessageId = undefined;
     this.armRoundTimer();
     await this.save();
-    this.emit('round', { number: finished.data.number, winner: winner?.suggestion.prompt ?? null });
+    this.emit('round', { number: finished.data.number, winner: result ?? null });
     const channel = await this.textChannel();
     if (!channel) return;
     try {
@@ -276,7 +347,7 @@ export class RadioSession extends EventEmitter {
         const msg = await channel.messages.fetch(voteMessageId);
         await msg.edit(`${voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now())}\n**Closed.**`);
       }
-      await channel.send(roundResultMessage(finished.data.number, winner));
+      await channel.send(blend.length >= 2 ? blendResultMessage(finished.data.number, blend) : roundResultMessage(finished.data.number, winner));
     } catch (err) {
       this.deps.log.warn({ err, guildId: this.guildId }, 'could not post the radio round result');
     }
@@ -339,6 +410,8 @@ export class RadioSession extends EventEmitter {
       listeners: this.listenerIds().size,
       buffered: this.stream.queued,
       paused: this.paused,
+      held: this.record.held ?? false,
+      volume: this.record.volume ?? 1,
       stoppedReason,
     });
     try {
@@ -378,6 +451,9 @@ export class RadioSession extends EventEmitter {
       generating: this.inflight,
       listeners: this.listenerIds().size,
       paused: this.paused,
+      held: this.record.held ?? false,
+      volume: this.record.volume ?? 1,
+      stay: this.record.stay ?? false,
       fallingBehind: this.fallingBehind,
       clipsPlayed: this.clipsPlayed,
       loops: this.stream.loops,

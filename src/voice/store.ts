@@ -1,5 +1,6 @@
 /** Radio sessions in Redis, so a restarted bot picks up the radios that were playing. */
 import type { Redis } from 'ioredis';
+import type { VoteMode } from './controls.ts';
 import type { PlanState } from './plan.ts';
 import type { RadioSettings } from './settings.ts';
 import type { RoundData } from './votes.ts';
@@ -15,6 +16,13 @@ export interface RadioRecord {
   settings: RadioSettings;
   nowPlayingMessageId?: string;
   voteMessageId?: string;
+  /** Paused with /radio pause: no sound, no generation, until /radio resume. */
+  held?: boolean;
+  /** Playback gain (1 = as generated). */
+  volume?: number;
+  /** 24/7: stays in the channel when it empties. */
+  stay?: boolean;
+  voteMode?: VoteMode;
 }
 
 export class RadioStore {

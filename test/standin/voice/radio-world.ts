@@ -10,6 +10,7 @@ import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { BlocklistStore } from '../../../src/bot/blocklist.ts';
 import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
 import { guarded } from '../../../src/bot/respond.ts';
 import { radio, runRadio, type RadioContext } from '../../../src/commands/radio.ts';
@@ -143,7 +144,7 @@ export class RadioWorld {
       rest: { api: this.standin.apiUrl },
     });
     const log = this.log;
-    const ctx: RadioContext = { redis: this.redis, log, config: this.config };
+    const ctx: RadioContext = { redis: this.redis, log, config: this.config, blocklist: new BlocklistStore(this.redis, this.prefix) };
     // The manager is made here, with the test's settings, before any /radio runs.
     radioManagerFor(client, () => ({
       client,
