@@ -20,6 +20,9 @@ export type RestResult =
 
 export type RestHandler = (ctx: RestContext) => RestResult | Promise<RestResult>;
 
+/** Runs before a route's handler; throwing a DiscordHttpError answers the request with it. */
+export type RequestInspector = (method: string, template: string, ctx: RestContext) => void | Promise<void>;
+
 /** `bot`: needs "Authorization: Bot <token>"; `token`: authorised by a token in the path (interactions, webhooks); `public`: the CDN. */
 export type RouteAuth = 'bot' | 'token' | 'public';
 
@@ -62,7 +65,10 @@ export class RestServer {
   private readonly buckets = new Map<string, BucketState>();
   private readonly defaultRule: RateLimitRule = { limit: 50, windowMs: 1000 };
 
-  constructor(private readonly token: string) {
+  constructor(
+    private readonly token: string,
+    private readonly inspect?: RequestInspector,
+  ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -157,6 +163,7 @@ export class RestServer {
       body: () => (parsed ??= parseBody(req, raw)),
     };
     try {
+      if (this.inspect) await this.inspect(route.method, route.template, ctx);
       respond(await route.handler(ctx), limitHeaders);
     } catch (error) {
       if (error instanceof DiscordHttpError) return respond({ status: error.status, json: error.body() }, limitHeaders);

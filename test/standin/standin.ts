@@ -3,6 +3,7 @@ import { GatewayIntentBits } from 'discord-api-types/v10';
 import type { APIChannel, APIGuild, APIUser, GatewayVoiceState } from 'discord-api-types/v10';
 import { Gateway } from './gateway.ts';
 import type { GatewaySession } from './gateway.ts';
+import { RequestConformance } from './conformance/requests.ts';
 import { registerInteractionRoutes } from './interactions.ts';
 import { RestServer } from './rest.ts';
 import type { RateLimitRule, RequestLogEntry } from './rest.ts';
@@ -42,6 +43,8 @@ export class DiscordStandin {
   readonly state: StandinState;
   readonly gateway: Gateway;
   readonly rest: RestServer;
+  /** Every request body checked against Discord's OpenAPI description and docs-only rules. */
+  readonly conformance = new RequestConformance();
   private port = 0;
   private readonly options: Required<StandinOptions>;
   private readonly interactionContext: InteractionContext;
@@ -80,7 +83,7 @@ export class DiscordStandin {
     });
     for (const event of ['ready', 'resumed', 'close', 'payload']) this.gateway.on(event, () => this.state.changed(`gateway:${event}`));
     this.gateway.on('voiceStateUpdate', (d: Record<string, unknown>) => this.onBotVoiceState(d));
-    this.rest = new RestServer(this.token);
+    this.rest = new RestServer(this.token, (method, template, ctx) => this.conformance.check(method, template, ctx));
     const limits = { maxContentLength: this.options.maxContentLength, attachmentSizeLimit: this.options.attachmentSizeLimit };
     registerRoutes(this.rest, {
       state: this.state,
@@ -105,7 +108,9 @@ export class DiscordStandin {
     return this;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the stand-in; with `label`, its conformance counts go to STANDIN_CONFORMANCE_LOG. */
+  async stop(label = 'standin'): Promise<void> {
+    this.conformance.report(label);
     await this.gateway.close();
     await this.rest.close();
     this.state.removeAllListeners();

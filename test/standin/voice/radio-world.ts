@@ -195,5 +195,7 @@ export class RadioWorld {
     if (this.standin) await this.standin.stop().catch(() => undefined);
     this.redis?.disconnect();
     await deletePrefix(SHARED_REDIS, this.prefix).catch(() => undefined);
+    // Anything the bot sent that Discord would reject (or deprecates) fails the test file.
+    this.standin?.conformance.assertClean();
   }
 }
