@@ -5,6 +5,7 @@ import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
 import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
+import { statusMessage } from '../voice/messages.ts';
 import type { RadioSession } from '../voice/session.ts';
 import { radioSettingsFromEnv } from '../voice/settings.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
@@ -113,15 +114,7 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
       return;
     }
     case 'status': {
-      const s = runningRadio(manager, guild).status();
-      const votes = s.suggestions.length ? s.suggestions.map((x, i) => `${NUMBER_EMOJIS[i]} ${x.prompt}: ${x.votes}`).join('\n') : 'no suggestions yet';
-      const lines = [
-        `📻 Playing **${s.prompt}**${s.paused ? ' (paused: nobody is listening)' : ''}${s.fallingBehind ? ' (falling behind: repeating a clip)' : ''}`,
-        `Next target: ${s.nextTarget ? `**${s.nextTarget}**` : 'none'}`,
-        `Round ${s.round}, ends <t:${Math.ceil(s.roundEndsAt / 1000)}:R>; votes so far:\n${votes}`,
-        `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners}`,
-      ];
-      await interaction.reply(ephemeral(lines.join('\n')));
+      await interaction.reply(ephemeral(statusMessage(runningRadio(manager, guild).status())));
       return;
     }
     default:

@@ -1,5 +1,9 @@
-/** The radio's messages: now playing (per clip), the vote of a round, its result. Pure builders. */
+/**
+ * The radio's messages: now playing (per clip), the vote of a round, its result, /radio status.
+ * Pure builders; prompts are cut where needed so every message stays within Discord's limits.
+ */
 import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import { DISCORD_LIMITS, fitTexts } from '../bot/discord-limits.ts';
 import type { RadioClipMeta } from './clip-source.ts';
 import { NUMBER_EMOJIS, type Suggestion } from './votes.ts';
 
@@ -15,26 +19,70 @@ export interface NowPlayingView {
 
 export function nowPlayingMessage(v: NowPlayingView): { embeds: EmbedBuilder[]; files: AttachmentBuilder[]; content: string } {
   const file = new AttachmentBuilder(Buffer.from(v.clip.png), { name: `clip-${v.clip.index}.png` });
-  const lines = [
-    v.clip.phase === 'moving' && v.clip.target
-      ? `Moving from **${v.clip.prompt}** to **${v.clip.target}** (alpha ${v.clip.alpha.toFixed(2)})`
-      : `Exploring **${v.clip.prompt}** (alpha ${v.clip.alpha.toFixed(2)})`,
-    `Next target: ${v.nextTarget ? `**${v.nextTarget}**` : 'none yet (use /radio suggest)'}`,
-    `Listeners: ${v.listeners} · buffered clips: ${v.buffered}`,
-  ];
-  if (v.fallingBehind) lines.push('⚠️ Generation is falling behind: repeating the current clip until the next one is ready.');
-  if (v.paused) lines.push('⏸️ Paused: nobody is listening.');
-  if (v.stoppedReason) lines.push(`⏹️ The radio stopped: ${v.stoppedReason}`);
-  const embed = new EmbedBuilder().setTitle('📻 Now playing').setDescription(lines.join('\n')).setThumbnail(`attachment://${file.name}`);
+  const render = ([prompt, target, next, reason]: string[]) => {
+    const lines = [
+      v.clip.phase === 'moving' && v.clip.target
+        ? `Moving from **${prompt}** to **${target}** (alpha ${v.clip.alpha.toFixed(2)})`
+        : `Exploring **${prompt}** (alpha ${v.clip.alpha.toFixed(2)})`,
+      `Next target: ${v.nextTarget ? `**${next}**` : 'none yet (use /radio suggest)'}`,
+      `Listeners: ${v.listeners} · buffered clips: ${v.buffered}`,
+    ];
+    if (v.fallingBehind) lines.push('⚠️ Generation is falling behind: repeating the current clip until the next one is ready.');
+    if (v.paused) lines.push('⏸️ Paused: nobody is listening.');
+    if (v.stoppedReason) lines.push(`⏹️ The radio stopped: ${reason}`);
+    return lines.join('\n');
+  };
+  const texts = [v.clip.prompt, v.clip.target ?? '', v.nextTarget ?? '', v.stoppedReason ?? ''];
+  const description = fitTexts(texts, render, DISCORD_LIMITS.embedDescription);
+  const embed = new EmbedBuilder().setTitle('📻 Now playing').setDescription(description).setThumbnail(`attachment://${file.name}`);
   return { content: '', embeds: [embed], files: [file] };
 }
 
-export function voteMessage(round: number, suggestions: Suggestion[], counts: number[], endsAt: number): string {
-  const lines = suggestions.map((s, i) => `${NUMBER_EMOJIS[i]} ${s.prompt} — ${counts[i]} vote${counts[i] === 1 ? '' : 's'}`);
-  return [`🗳️ **Radio round ${round}**: react with a number to vote for the next style (listeners in the voice channel only; one vote each). Ends <t:${Math.ceil(endsAt / 1000)}:R>.`, ...lines].join('\n');
+/** The round's vote; `closed` once the round is over. Long suggestions are cut to fit one message. */
+export function voteMessage(round: number, suggestions: Suggestion[], counts: number[], endsAt: number, closed = false): string {
+  const render = (prompts: string[]) =>
+    [
+      `🗳️ **Radio round ${round}**: react with a number to vote for the next style (listeners in the voice channel only; one vote each). Ends <t:${Math.ceil(endsAt / 1000)}:R>.`,
+      ...prompts.map((p, i) => `${NUMBER_EMOJIS[i]} ${p} — ${counts[i]} vote${counts[i] === 1 ? '' : 's'}`),
+      ...(closed ? ['**Closed.**'] : []),
+    ].join('\n');
+  return fitTexts(
+    suggestions.map((s) => s.prompt),
+    render,
+  );
 }
 
 export function roundResultMessage(round: number, winner: { suggestion: Suggestion; votes: number } | null): string {
   if (!winner) return `🗳️ Radio round ${round} ended with no suggestions: the radio keeps exploring the current style.`;
-  return `🏆 Radio round ${round}: **${winner.suggestion.prompt}** wins with ${winner.votes} vote${winner.votes === 1 ? '' : 's'}; the music moves there next.`;
+  const render = ([prompt]: string[]) =>
+    `🏆 Radio round ${round}: **${prompt}** wins with ${winner.votes} vote${winner.votes === 1 ? '' : 's'}; the music moves there next.`;
+  return fitTexts([winner.suggestion.prompt], render);
+}
+
+/** What /radio status shows (the session's status, as plain data). */
+export interface RadioStatusView {
+  prompt: string;
+  nextTarget: string | null;
+  round: number;
+  roundEndsAt: number;
+  suggestions: { prompt: string; votes: number }[];
+  buffered: number;
+  generating: number;
+  listeners: number;
+  paused: boolean;
+  fallingBehind: boolean;
+}
+
+/** The /radio status reply: one message, the prompts cut (longest first) when all of them would not fit. */
+export function statusMessage(s: RadioStatusView): string {
+  const render = ([prompt, next, ...suggested]: string[]) => {
+    const votes = suggested.length ? suggested.map((p, i) => `${NUMBER_EMOJIS[i]} ${p}: ${s.suggestions[i].votes}`).join('\n') : 'no suggestions yet';
+    return [
+      `📻 Playing **${prompt}**${s.paused ? ' (paused: nobody is listening)' : ''}${s.fallingBehind ? ' (falling behind: repeating a clip)' : ''}`,
+      `Next target: ${s.nextTarget ? `**${next}**` : 'none'}`,
+      `Round ${s.round}, ends <t:${Math.ceil(s.roundEndsAt / 1000)}:R>; votes so far:\n${votes}`,
+      `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners}`,
+    ].join('\n');
+  };
+  return fitTexts([s.prompt, s.nextTarget ?? '', ...s.suggestions.map((x) => x.prompt)], render);
 }

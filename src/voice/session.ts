@@ -274,7 +274,7 @@ export class RadioSession extends EventEmitter {
       if (voteMessageId && finished.data.suggestions.length) {
         const counts = finished.tally(listeners);
         const msg = await channel.messages.fetch(voteMessageId);
-        await msg.edit(`${voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now())}\n**Closed.**`);
+        await msg.edit(voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now(), true));
       }
       await channel.send(roundResultMessage(finished.data.number, winner));
     } catch (err) {

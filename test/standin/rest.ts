@@ -88,6 +88,11 @@ export class RestServer {
     return this;
   }
 
+  /** Every registered route as [method, template]. */
+  routeList(): [string, string][] {
+    return this.routes.map((route) => [route.method, route.template]);
+  }
+
   /** Limits a route (e.g. "POST /channels/:channel_id/messages") per major parameter; excess requests get 429. */
   setRateLimit(route: string, rule: RateLimitRule): void {
     this.rules.set(route, rule);

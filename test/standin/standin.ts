@@ -4,6 +4,7 @@ import type { APIChannel, APIGuild, APIUser, GatewayVoiceState } from 'discord-a
 import { Gateway } from './gateway.ts';
 import type { GatewaySession } from './gateway.ts';
 import { RequestConformance } from './conformance/requests.ts';
+import { specBody } from './conformance/spec.ts';
 import { registerInteractionRoutes } from './interactions.ts';
 import { RestServer } from './rest.ts';
 import type { RateLimitRule, RequestLogEntry } from './rest.ts';
@@ -103,6 +104,8 @@ export class DiscordStandin {
 
   async start(): Promise<this> {
     if (this.port) throw new Error('The stand-in is already started.');
+    // Compiling the spec's validators takes a while once per process: not during a test's requests.
+    for (const [method, template] of this.rest.routeList()) specBody(method, template);
     this.port = await this.rest.listen();
     this.gateway.attach(`ws://127.0.0.1:${this.port}`);
     return this;

@@ -22,6 +22,20 @@ export interface Violation {
 /** Where each stand-in appends one JSON line of counts when it stops (for the suite's figures). */
 export const CONFORMANCE_LOG_ENV = 'STANDIN_CONFORMANCE_LOG';
 
+/**
+ * What Discord would say to `body` on a route (a stand-in template such as
+ * "/channels/:channel_id/messages"): the spec's and the docs' errors, and deprecated forms.
+ * Undefined where the spec gives the route no body.
+ */
+export function judgeBody(method: string, template: string, body: unknown): { errors: FieldError[]; deprecated: FieldError[] } | undefined {
+  const spec = specBody(method, template);
+  if (!spec) return undefined;
+  const errors = spec.validate(body) ? [] : fromAjv(spec.validate.errors ?? [], body);
+  const rules = docsRules(method, template, body);
+  errors.push(...rules.errors.filter((r) => !errors.some((e) => fieldName(e) === fieldName(r) && e.code === r.code)));
+  return { errors, deprecated: rules.deprecated };
+}
+
 export class RequestConformance {
   /** Bodies checked against the spec. */
   validated = 0;
@@ -50,10 +64,8 @@ export class RequestConformance {
     }
     this.validated++;
     const route = `${method} ${template}`;
-    const errors = spec.validate(body) ? [] : fromAjv(spec.validate.errors ?? [], body);
-    const rules = docsRules(method, template, body);
-    errors.push(...rules.errors.filter((r) => !errors.some((e) => fieldName(e) === fieldName(r) && e.code === r.code)));
-    if (rules.deprecated.length) this.violations.push({ at: Date.now(), route, kind: 'deprecated', errors: rules.deprecated });
+    const { errors, deprecated } = judgeBody(method, template, body)!;
+    if (deprecated.length) this.violations.push({ at: Date.now(), route, kind: 'deprecated', errors: rules.deprecated });
     if (errors.length) {
       this.violations.push({ at: Date.now(), route, kind: 'rejected', errors });
       throw formBodyError(errors);
