@@ -65,7 +65,7 @@ export class RequestConformance {
     this.validated++;
     const route = `${method} ${template}`;
     const { errors, deprecated } = judgeBody(method, template, body)!;
-    if (deprecated.length) this.violations.push({ at: Date.now(), route, kind: 'deprecated', errors: rules.deprecated });
+    if (deprecated.length) this.violations.push({ at: Date.now(), route, kind: 'deprecated', errors: deprecated });
     if (errors.length) {
       this.violations.push({ at: Date.now(), route, kind: 'rejected', errors });
       throw formBodyError(errors);
