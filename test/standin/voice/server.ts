@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decryptAes256GcmRtpSize, discoveryResponse, isRtp, parseDiscoveryRequest, RtpDecryptError } from './rtp.ts';
+import { decryptAes256GcmRtpSize, decryptXChaCha20RtpSize, discoveryResponse, isRtp, parseDiscoveryRequest, RtpDecryptError } from './rtp.ts';
 import { ReceivedAudio } from './sink.ts';
 import { selfSignedCertificate, type TestCertificate } from './tls.ts';
 
@@ -56,7 +56,16 @@ interface VoiceSession extends Grant {
   secretKey?: Buffer;
   maxDaveProtocolVersion?: number;
   speaking: boolean;
+  /** Numbered messages sent, kept for a buffered resume (v8). */
+  sent: { seq: number; text: string }[];
+  /** The last seq_ack the client sent (heartbeat or resume); -1 before any. */
+  seqAck: number;
 }
+
+/** Numbered messages kept per session for a buffered resume. */
+const RESUME_BUFFER = 64;
+/** What a client may send (JSON); the binary DAVE ones (26, 28) come as binary frames. */
+const CLIENT_OPS = new Set([0, 1, 3, 5, 7, 23, 31]);
 
 export interface VoiceLogEntry {
   guildId: string;
@@ -134,7 +143,11 @@ export class VoiceStandin extends EventEmitter {
 
   /** Kills a guild's voice websocket without a close frame (clients see 1006 and RESUME). */
   dropSocket(guildId: string): void {
-    for (const s of this.sessions.values()) if (s.guildId === guildId) s.ws?.terminate();
+    for (const s of this.sessions.values()) {
+      if (s.guildId !== guildId) continue;
+      s.ws?.terminate();
+      s.ws = null; // from now on, numbered messages wait in the buffer for the resume
+    }
   }
 
   /** Closes a guild's voice session with a code that forbids resuming (e.g. 4006 session no longer valid). */
@@ -151,9 +164,9 @@ export class VoiceStandin extends EventEmitter {
     return a;
   }
 
-  sessionOf(guildId: string): { mode?: string; maxDaveProtocolVersion?: number; ssrc: number; connected: boolean } | undefined {
+  sessionOf(guildId: string): { mode?: string; maxDaveProtocolVersion?: number; ssrc: number; connected: boolean; seq: number; seqAck: number } | undefined {
     const s = [...this.sessions.values()].find((x) => x.guildId === guildId);
-    return s && { mode: s.mode, maxDaveProtocolVersion: s.maxDaveProtocolVersion, ssrc: s.ssrc, connected: s.ws !== null };
+    return s && { mode: s.mode, maxDaveProtocolVersion: s.maxDaveProtocolVersion, ssrc: s.ssrc, connected: s.ws !== null, seq: s.seq, seqAck: s.seqAck };
   }
 
   private endSession(session: VoiceSession, code: number): void {
@@ -164,10 +177,24 @@ export class VoiceStandin extends EventEmitter {
     session.ws = null;
   }
 
-  private send(session: VoiceSession, ws: WebSocket, op: number, d: unknown): void {
+  private send(session: VoiceSession, ws: WebSocket | null, op: number, d: unknown): void {
     session.seq += 1;
     this.log.push({ guildId: session.guildId, direction: 'out', op, d });
-    ws.send(JSON.stringify({ op, d, seq: session.seq }));
+    const text = JSON.stringify({ op, d, seq: session.seq });
+    session.sent.push({ seq: session.seq, text });
+    if (session.sent.length > RESUME_BUFFER) session.sent.shift();
+    ws?.send(text);
+  }
+
+  /** Sends a numbered message to a guild's voice session(s) now, or on its resume if its socket is down. */
+  sendToGuild(guildId: string, op: number, d: unknown): number {
+    let sent = 0;
+    for (const s of this.sessions.values()) {
+      if (s.guildId !== guildId) continue;
+      this.send(s, s.ws, op, d);
+      sent++;
+    }
+    return sent;
   }
 
   private onConnection(ws: WebSocket): void {
@@ -183,6 +210,10 @@ export class VoiceStandin extends EventEmitter {
       }
       const d = packet.d ?? {};
       this.log.push({ guildId: session?.guildId ?? String(d.server_id ?? ''), direction: 'in', op: packet.op, d });
+      if (!CLIENT_OPS.has(packet.op)) return ws.close(4001, 'Unknown opcode');
+      const opens = packet.op === VoiceOp.Identify || packet.op === VoiceOp.Resume || packet.op === VoiceOp.Heartbeat;
+      if (!session && !opens) return ws.close(4003, 'Not authenticated');
+      if (session && (packet.op === VoiceOp.Identify || packet.op === VoiceOp.Resume)) return ws.close(4005, 'Already authenticated');
       switch (packet.op) {
         case VoiceOp.Identify: {
           const grant = this.grants.get(String(d.token));
@@ -193,7 +224,7 @@ export class VoiceStandin extends EventEmitter {
           const key = `${grant.guildId}:${grant.userId}`;
           const old = this.sessions.get(key);
           if (old) this.endSession(old, 4006);
-          session = { ...grant, token: String(d.token), ssrc: randomInt(1, 2 ** 31), ws, seq: 0, speaking: false, maxDaveProtocolVersion: Number(d.max_dave_protocol_version ?? 0) };
+          session = { ...grant, token: String(d.token), ssrc: randomInt(1, 2 ** 31), ws, seq: 0, speaking: false, maxDaveProtocolVersion: Number(d.max_dave_protocol_version ?? 0), sent: [], seqAck: -1 };
           this.sessions.set(key, session);
           this.bySsrc.set(session.ssrc, session);
           return this.send(session, ws, VoiceOp.Ready, { ssrc: session.ssrc, ip: '127.0.0.1', port: this.udpPort, modes: this.options.modes, heartbeat_interval: 1 });
@@ -201,11 +232,20 @@ export class VoiceStandin extends EventEmitter {
         case VoiceOp.Resume: {
           const s = [...this.sessions.values()].find((x) => x.guildId === d.server_id && x.sessionId === d.session_id && x.token === d.token);
           if (!s) return ws.close(4006, 'Session no longer valid');
+          // Buffered resume: everything after the client's seq_ack is sent again, if still buffered.
+          const ack = typeof d.seq_ack === 'number' ? d.seq_ack : -1;
+          const missed = s.sent.filter((m) => m.seq > ack);
+          if (missed.length && missed[0].seq !== ack + 1) return this.endSession(s, 4006);
           s.ws = ws;
+          s.seqAck = ack;
           session = s;
-          return this.send(s, ws, VoiceOp.Resumed, null);
+          ws.send(JSON.stringify({ op: VoiceOp.Resumed, d: null }));
+          this.log.push({ guildId: s.guildId, direction: 'out', op: VoiceOp.Resumed, d: { replayed: missed.length } });
+          for (const m of missed) ws.send(m.text);
+          return;
         }
         case VoiceOp.Heartbeat:
+          if (session && typeof d.seq_ack === 'number') session.seqAck = d.seq_ack;
           return void ws.send(JSON.stringify({ op: VoiceOp.HeartbeatAck, d: { t: d.t } }));
         case VoiceOp.SelectProtocol: {
           if (!session) return ws.close(4003, 'Not authenticated');
@@ -246,8 +286,7 @@ export class VoiceStandin extends EventEmitter {
     const session = this.bySsrc.get(ssrc);
     if (!session?.secretKey) return;
     try {
-      if (session.mode !== AES_GCM_RTPSIZE) throw new RtpDecryptError(`the voice stand-in decrypts ${AES_GCM_RTPSIZE} only, not ${session.mode}`);
-      const rtp = decryptAes256GcmRtpSize(msg, session.secretKey);
+      const rtp = session.mode === XCHACHA_RTPSIZE ? decryptXChaCha20RtpSize(msg, session.secretKey) : decryptAes256GcmRtpSize(msg, session.secretKey);
       this.audio(session.guildId).add(ssrc, rtp.sequence, rtp.timestamp, rtp.opus);
     } catch (err) {
       if (!(err instanceof RtpDecryptError)) throw err;
