@@ -41,8 +41,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/** Stand-ins of this file run in strict mode: their own answers are checked against the spec too. */
 async function startStandin(options: ConstructorParameters<typeof DiscordStandin>[0] = {}): Promise<DiscordStandin> {
-  const standin = await new DiscordStandin(options).start();
+  const standin = await new DiscordStandin({ strictResponses: true, ...options }).start();
   cleanups.push(async () => {
     await standin.stop();
     standin.conformance.assertClean();
@@ -312,6 +313,12 @@ describe('DiscordStandin judges request bodies by Discord\'s OpenAPI description
     expect([...standin.state.messages.values()].map((m) => m.message.content)).toEqual(['fine']);
     expect(standin.conformance.validated).toBe(8);
     expect(standin.conformance.take().map((v) => v.kind)).toEqual(Array(7).fill('rejected'));
+    // Strict mode judged the one answer, a message as Discord's spec describes it.
+    expect(standin.conformance.responsesValidated).toBe(1);
+    standin.conformance.checkResponse('POST', '/channels/:channel_id/messages', 200, { id: 'not a snowflake', components: [{ type: 1 }] });
+    const [planted] = standin.conformance.take();
+    expect(planted.kind).toBe('response');
+    expect(planted.errors.map((e) => e.path.join('.'))).toEqual(expect.arrayContaining(['id', 'components.0.id']));
   });
 
   it('checks interaction callbacks and reports deprecated modal forms', async () => {

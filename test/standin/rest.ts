@@ -23,6 +23,9 @@ export type RestHandler = (ctx: RestContext) => RestResult | Promise<RestResult>
 /** Runs before a route's handler; throwing a DiscordHttpError answers the request with it. */
 export type RequestInspector = (method: string, template: string, ctx: RestContext) => void | Promise<void>;
 
+/** Sees each JSON response a route gives (strict mode checks them against Discord's spec). */
+export type ResponseInspector = (method: string, template: string, status: number, json: unknown) => void;
+
 /** `bot`: needs "Authorization: Bot <token>"; `token`: authorised by a token in the path (interactions, webhooks); `public`: the CDN. */
 export type RouteAuth = 'bot' | 'token' | 'public';
 
@@ -68,6 +71,7 @@ export class RestServer {
   constructor(
     private readonly token: string,
     private readonly inspect?: RequestInspector,
+    private readonly inspectResponse?: ResponseInspector,
   ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
@@ -108,6 +112,10 @@ export class RestServer {
       if ('json' in result && result.json && typeof result.json === 'object' && 'code' in result.json && result.status >= 400)
         entry.code = (result.json as { code: number }).code;
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      if ('json' in result && result.status < 300 && entry.route !== '?') {
+        const [routeMethod, ...template] = entry.route.split(' ');
+        this.inspectResponse?.(routeMethod, template.join(' '), result.status, result.json);
+      }
       if ('json' in result) {
         res.writeHead(result.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(result.json));

@@ -3,7 +3,7 @@ import { GatewayIntentBits } from 'discord-api-types/v10';
 import type { APIChannel, APIGuild, APIUser, GatewayVoiceState } from 'discord-api-types/v10';
 import { Gateway } from './gateway.ts';
 import type { GatewaySession } from './gateway.ts';
-import { RequestConformance } from './conformance/requests.ts';
+import { RequestConformance, STRICT_RESPONSES_ENV } from './conformance/requests.ts';
 import { specBody } from './conformance/spec.ts';
 import { registerInteractionRoutes } from './interactions.ts';
 import { RestServer } from './rest.ts';
@@ -33,6 +33,8 @@ export interface StandinOptions {
   recommendedShards?: number;
   /** Privileged intents enabled for the application (default: all three). */
   allowedPrivilegedIntents?: number;
+  /** Also check the stand-in's own JSON answers against Discord's response schemas (default: STANDIN_STRICT_RESPONSES=1). */
+  strictResponses?: boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export class DiscordStandin {
       allowedPrivilegedIntents:
         options.allowedPrivilegedIntents ??
         GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent,
+      strictResponses: options.strictResponses ?? process.env[STRICT_RESPONSES_ENV] === '1',
     };
     this.token = this.options.token;
     this.state = new StandinState({
@@ -84,7 +87,11 @@ export class DiscordStandin {
     });
     for (const event of ['ready', 'resumed', 'close', 'payload']) this.gateway.on(event, () => this.state.changed(`gateway:${event}`));
     this.gateway.on('voiceStateUpdate', (d: Record<string, unknown>) => this.onBotVoiceState(d));
-    this.rest = new RestServer(this.token, (method, template, ctx) => this.conformance.check(method, template, ctx));
+    this.rest = new RestServer(
+      this.token,
+      (method, template, ctx) => this.conformance.check(method, template, ctx),
+      this.options.strictResponses ? (method, template, status, json) => this.conformance.checkResponse(method, template, status, json) : undefined,
+    );
     const limits = { maxContentLength: this.options.maxContentLength, attachmentSizeLimit: this.options.attachmentSizeLimit };
     registerRoutes(this.rest, {
       state: this.state,

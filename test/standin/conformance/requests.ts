@@ -8,19 +8,24 @@ import { appendFileSync } from 'node:fs';
 import type { RestContext } from '../rest.ts';
 import { fieldName, formBodyError, fromAjv, type FieldError } from './form-errors.ts';
 import { docsRules } from './rules.ts';
-import { specBody } from './spec.ts';
+import { specBody, specResponse } from './spec.ts';
 
 export interface Violation {
   at: number;
   /** "METHOD /template" as the stand-in routes it. */
   route: string;
-  /** rejected: Discord would answer 400; deprecated: a form the docs deprecate (still accepted). */
-  kind: 'rejected' | 'deprecated';
+  /**
+   * rejected: Discord would answer 400; deprecated: a form the docs deprecate (still accepted);
+   * response: (strict mode) the stand-in's own answer does not match the spec's response schema.
+   */
+  kind: 'rejected' | 'deprecated' | 'response';
   errors: FieldError[];
 }
 
 /** Where each stand-in appends one JSON line of counts when it stops (for the suite's figures). */
 export const CONFORMANCE_LOG_ENV = 'STANDIN_CONFORMANCE_LOG';
+/** Set to 1 to run every stand-in in strict mode (its answers checked too). */
+export const STRICT_RESPONSES_ENV = 'STANDIN_STRICT_RESPONSES';
 
 /**
  * What Discord would say to `body` on a route (a stand-in template such as
@@ -41,6 +46,8 @@ export class RequestConformance {
   validated = 0;
   /** Bodies sent to a route the spec gives no body (not checked). */
   unchecked = 0;
+  /** Strict mode: the stand-in's answers checked against the spec's response schemas. */
+  responsesValidated = 0;
   readonly violations: Violation[] = [];
   private taken = 0;
 
@@ -72,6 +79,15 @@ export class RequestConformance {
     }
   }
 
+  /** Strict mode: records a 2xx JSON answer of the stand-in that Discord's spec would not describe. */
+  checkResponse(method: string, template: string, status: number, json: unknown): void {
+    const spec = specResponse(method, template, status);
+    if (!spec) return;
+    this.responsesValidated++;
+    if (spec.validate(json)) return;
+    this.violations.push({ at: Date.now(), route: `${method} ${template} -> ${status}`, kind: 'response', errors: fromAjv(spec.validate.errors ?? [], json) });
+  }
+
   /** Violations since the last take (for tests that send faults on purpose); they no longer fail the run. */
   take(): Violation[] {
     const fresh = this.violations.slice(this.taken);
@@ -96,7 +112,7 @@ export class RequestConformance {
   report(label: string): void {
     const file = process.env[CONFORMANCE_LOG_ENV];
     if (!file) return;
-    const line = { label, validated: this.validated, unchecked: this.unchecked, violations: this.unexpected.length, planted: this.taken };
+    const line = { label, validated: this.validated, unchecked: this.unchecked, responsesValidated: this.responsesValidated, violations: this.unexpected.length, planted: this.taken };
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   }
 }

@@ -17,6 +17,8 @@ interface Operation {
   path: string;
   /** Content type -> schema of the request body. */
   bodies: Map<string, Json>;
+  /** HTTP status -> schema of the JSON response. */
+  responses: Map<string, Json>;
 }
 
 interface LoadedSpec {
@@ -51,7 +53,14 @@ function load(): LoadedSpec {
         patch(schema, schemas);
         bodies.set(type, schema);
       }
-      operations.set(`${method.toUpperCase()} ${routeShape(path)}`, { path, bodies });
+      const responses = new Map<string, Json>();
+      for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
+        const schema = ((response.content as Record<string, { schema: Json }> | undefined)?.['application/json'])?.schema;
+        if (!schema) continue;
+        patch(schema, schemas);
+        responses.set(status, schema);
+      }
+      operations.set(`${method.toUpperCase()} ${routeShape(path)}`, { path, bodies, responses });
     }
   }
   // The spec's own keywords (x-discord-union...) are annotations; formats Discord adds are free-form.
@@ -150,4 +159,20 @@ export function specBody(method: string, template: string): SpecBody | undefined
 /** Whether the spec describes this route at all (any method). */
 export function specHasRoute(method: string, template: string): boolean {
   return load().operations.has(`${method} ${routeShape(template)}`);
+}
+
+/** The validator for a route's JSON response with this status; undefined where the spec has none. */
+export function specResponse(method: string, template: string, status: number): SpecBody | undefined {
+  const spec = load();
+  const key = `${method} ${routeShape(template)}`;
+  const operation = spec.operations.get(key);
+  const schema = operation?.responses.get(String(status));
+  if (!operation || !schema) return undefined;
+  const cacheKey = `${key} -> ${status}`;
+  let validate = spec.validators.get(cacheKey);
+  if (!validate) {
+    validate = spec.ajv.compile(schema);
+    spec.validators.set(cacheKey, validate);
+  }
+  return { path: operation.path, validate };
 }
