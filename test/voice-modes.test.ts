@@ -5,59 +5,15 @@
  * sends. Then a buffered resume (v8): a message sent while the socket is down is replayed after
  * the client's seq_ack, and the client's heartbeats acknowledge it.
  */
-import { Readable } from 'node:stream';
-import { AudioPlayer, createAudioResource, entersState, joinVoiceChannel, NoSubscriberBehavior, StreamType, VoiceConnectionStatus, type VoiceConnection } from '@discordjs/voice';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiscordStandin } from './standin/index.ts';
-import { AES_GCM_RTPSIZE, VoiceOp, VoiceStandin, XCHACHA_RTPSIZE } from './standin/voice/server.ts';
-
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+import { AES_GCM_RTPSIZE, VoiceOp, XCHACHA_RTPSIZE } from './standin/voice/server.ts';
+import { voiceWorld } from './support/voice-client.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-/** Seconds of a 440 Hz tone as 48 kHz stereo s16le PCM. */
-function tone(seconds: number): Buffer {
-  const frames = Math.round(48_000 * seconds);
-  const pcm = Buffer.alloc(frames * 4);
-  for (let i = 0; i < frames; i++) {
-    const v = Math.round(Math.sin((2 * Math.PI * 440 * i) / 48_000) * 8000);
-    pcm.writeInt16LE(v, i * 4);
-    pcm.writeInt16LE(v, i * 4 + 2);
-  }
-  return pcm;
-}
-
-async function world(modes: string[], heartbeatIntervalMs?: number) {
-  const standin = await new DiscordStandin().start();
-  const voice = await new VoiceStandin({ modes, heartbeatIntervalMs }).start();
-  standin.attachVoiceServer(voice);
-  const guild = standin.createGuild('Voice');
-  const channel = standin.createChannel(guild, 'lounge', 'voice');
-  const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates], ...standin.clientOptions() });
-  cleanups.push(async () => {
-    await voice.stop();
-    await standin.stop();
-    standin.conformance.assertClean();
-  });
-  cleanups.push(() => client.destroy());
-  const ready = once(client, Events.ClientReady);
-  await client.login(standin.token);
-  await ready;
-  const g = client.guilds.cache.get(guild.id)!;
-  const connection: VoiceConnection = joinVoiceChannel({ guildId: guild.id, channelId: channel.id, adapterCreator: g.voiceAdapterCreator, selfDeaf: true });
-  cleanups.push(() => connection.destroy());
-  await entersState(connection, VoiceConnectionStatus.Ready, 15_000);
-  const player = new AudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play } });
-  cleanups.push(() => player.stop(true));
-  connection.subscribe(player);
-  player.play(createAudioResource(Readable.from([tone(3)]), { inputType: StreamType.Raw }));
-  return { standin, voice, guildId: guild.id, connection };
-}
+const world = (modes: string[], heartbeatIntervalMs?: number) => voiceWorld(cleanups, { modes, heartbeatIntervalMs });
 
 describe('voice transport encryption modes', () => {
   for (const mode of [AES_GCM_RTPSIZE, XCHACHA_RTPSIZE]) {

@@ -16,7 +16,7 @@ import type { InteractionContext, Ref } from './users.ts';
 
 /** A voice server the gateway points bots to (see test/standin/voice). */
 export interface VoiceServerHook {
-  grant(guildId: string, userId: string, sessionId: string): { token: string; endpoint: string };
+  grant(guildId: string, userId: string, sessionId: string, channelId: string): { token: string; endpoint: string };
   disconnect(guildId: string, userId: string): void;
 }
 
@@ -301,7 +301,7 @@ export class DiscordStandin {
     this.state.dispatch(guildId, 'VOICE_STATE_UPDATE', voiceState);
     if (!this.voiceServer) return;
     if (voiceState.channel_id) {
-      const { token, endpoint } = this.voiceServer.grant(guildId, voiceState.user_id, voiceState.session_id);
+      const { token, endpoint } = this.voiceServer.grant(guildId, voiceState.user_id, voiceState.session_id, voiceState.channel_id);
       this.state.dispatch(guildId, 'VOICE_SERVER_UPDATE', { token, guild_id: guildId, endpoint });
     } else {
       this.voiceServer.disconnect(guildId, voiceState.user_id);

@@ -14,6 +14,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decryptAes256GcmRtpSize, decryptXChaCha20RtpSize, discoveryResponse, isRtp, parseDiscoveryRequest, RtpDecryptError } from './rtp.ts';
 import { ReceivedAudio } from './sink.ts';
 import { selfSignedCertificate, type TestCertificate } from './tls.ts';
+import { DaveCall } from './dave-call.ts';
+import { DaveExternalSender } from './dave.ts';
 
 export const VoiceOp = {
   Identify: 0,
@@ -39,12 +41,20 @@ export interface VoiceStandinOptions {
   modes?: string[];
   /** Like Discord since March 2026: close with 4017 when IDENTIFY offers no DAVE support (default true). */
   requireDaveCapable?: boolean;
+  /**
+   * Negotiate DAVE (protocol version 1) with clients that support it, with this many other members
+   * in each call (davey sessions held by the stand-in, the first of which decrypts the bot's frames).
+   * 0: answer dave_protocol_version 0 (transport encryption only). Default 1.
+   */
+  daveMembers?: number;
 }
 
 interface Grant {
   guildId: string;
   userId: string;
   sessionId: string;
+  /** The voice channel: DAVE's MLS group id. */
+  channelId: string;
 }
 
 interface VoiceSession extends Grant {
@@ -57,7 +67,8 @@ interface VoiceSession extends Grant {
   maxDaveProtocolVersion?: number;
   speaking: boolean;
   /** Numbered messages sent, kept for a buffered resume (v8). */
-  sent: { seq: number; text: string }[];
+  sent: { seq: number; data: string | Buffer }[];
+  dave?: DaveCall;
   /** The last seq_ack the client sent (heartbeat or resume); -1 before any. */
   seqAck: number;
 }
@@ -89,6 +100,9 @@ export class VoiceStandin extends EventEmitter {
   private wsPort = 0;
   private udpPort = 0;
   private readonly options: Required<VoiceStandinOptions>;
+  private externalSender: DaveExternalSender | null = null;
+  /** DAVE steps that failed (a commit or welcome a member could not process...). */
+  readonly daveErrors: string[] = [];
 
   constructor(options: VoiceStandinOptions = {}) {
     super();
@@ -96,10 +110,12 @@ export class VoiceStandin extends EventEmitter {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 13_750,
       modes: options.modes ?? [AES_GCM_RTPSIZE, XCHACHA_RTPSIZE],
       requireDaveCapable: options.requireDaveCapable ?? true,
+      daveMembers: options.daveMembers ?? 1,
     };
   }
 
   async start(certificate: TestCertificate = selfSignedCertificate()): Promise<this> {
+    this.externalSender = await DaveExternalSender.create();
     this.https = createServer({ key: certificate.key, cert: certificate.cert });
     this.wss = new WebSocketServer({ server: this.https });
     this.wss.on('connection', (ws) => this.onConnection(ws));
@@ -128,9 +144,9 @@ export class VoiceStandin extends EventEmitter {
   }
 
   /** Called by the gateway when a user's op 4 puts it in a channel: the token it must IDENTIFY with. */
-  grant(guildId: string, userId: string, sessionId: string): { token: string; endpoint: string } {
+  grant(guildId: string, userId: string, sessionId: string, channelId = '0'): { token: string; endpoint: string } {
     const token = randomBytes(8).toString('hex');
-    this.grants.set(token, { guildId, userId, sessionId });
+    this.grants.set(token, { guildId, userId, sessionId, channelId });
     return { token, endpoint: this.endpoint };
   }
 
@@ -180,10 +196,38 @@ export class VoiceStandin extends EventEmitter {
   private send(session: VoiceSession, ws: WebSocket | null, op: number, d: unknown): void {
     session.seq += 1;
     this.log.push({ guildId: session.guildId, direction: 'out', op, d });
-    const text = JSON.stringify({ op, d, seq: session.seq });
-    session.sent.push({ seq: session.seq, text });
+    this.transmit(session, ws, JSON.stringify({ op, d, seq: session.seq }));
+  }
+
+  /** A binary DAVE message: seq (u16), opcode (u8), payload. */
+  private sendBinary(session: VoiceSession, op: number, payload: Buffer): void {
+    session.seq += 1;
+    this.log.push({ guildId: session.guildId, direction: 'out', op, d: { bytes: payload.length } });
+    const head = Buffer.alloc(3);
+    head.writeUInt16BE(session.seq & 0xffff);
+    head[2] = op;
+    this.transmit(session, session.ws, Buffer.concat([head, payload]));
+  }
+
+  private transmit(session: VoiceSession, ws: WebSocket | null, data: string | Buffer): void {
+    session.sent.push({ seq: session.seq, data });
     if (session.sent.length > RESUME_BUFFER) session.sent.shift();
-    ws?.send(text);
+    ws?.send(data);
+  }
+
+  /** The DAVE state of a guild's voice session (undefined without DAVE). */
+  daveOf(guildId: string): DaveCall | undefined {
+    return [...this.sessions.values()].find((x) => x.guildId === guildId)?.dave;
+  }
+
+  private startDave(session: VoiceSession): void {
+    if (!this.externalSender) throw new Error('the voice stand-in has no DAVE external sender: start() it first');
+    const wire = { json: (op: number, d: unknown) => this.send(session, session.ws, op, d), binary: (op: number, payload: Buffer) => this.sendBinary(session, op, payload) };
+    const onError = (err: unknown) => {
+      this.daveErrors.push(err instanceof Error ? err.message : String(err));
+      this.emit('daveError', err);
+    };
+    session.dave = new DaveCall(this.externalSender, wire, session.userId, session.channelId, this.options.daveMembers, onError);
   }
 
   /** Sends a numbered message to a guild's voice session(s) now, or on its resume if its socket is down. */
@@ -201,7 +245,13 @@ export class VoiceStandin extends EventEmitter {
     let session: VoiceSession | null = null;
     ws.send(JSON.stringify({ op: VoiceOp.Hello, d: { heartbeat_interval: this.options.heartbeatIntervalMs } }));
     ws.on('message', (raw, isBinary) => {
-      if (isBinary) return ws.close(4002, 'binary DAVE messages without a DAVE session');
+      if (isBinary) {
+        const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+        if (!session) return ws.close(4003, 'Not authenticated');
+        this.log.push({ guildId: session.guildId, direction: 'in', op: bytes[0], d: { bytes: bytes.length - 1 } });
+        if (!session.dave) return ws.close(4020, 'Bad request: binary DAVE message without a DAVE session');
+        return session.dave.onBinary(bytes[0], bytes.subarray(1));
+      }
       let packet: { op: number; d: Record<string, unknown> };
       try {
         packet = JSON.parse(raw.toString()) as typeof packet;
@@ -241,7 +291,7 @@ export class VoiceStandin extends EventEmitter {
           session = s;
           ws.send(JSON.stringify({ op: VoiceOp.Resumed, d: null }));
           this.log.push({ guildId: s.guildId, direction: 'out', op: VoiceOp.Resumed, d: { replayed: missed.length } });
-          for (const m of missed) ws.send(m.text);
+          for (const m of missed) ws.send(m.data);
           return;
         }
         case VoiceOp.Heartbeat:
@@ -254,14 +304,20 @@ export class VoiceStandin extends EventEmitter {
           if (d.protocol !== 'udp' || !this.options.modes.includes(mode)) return ws.close(4016, 'Unknown encryption mode');
           session.mode = mode;
           session.secretKey = randomBytes(32);
-          return this.send(session, ws, VoiceOp.SessionDescription, {
+          const dave = this.options.daveMembers > 0 && (session.maxDaveProtocolVersion ?? 0) >= 1;
+          this.send(session, ws, VoiceOp.SessionDescription, {
             mode,
             secret_key: [...session.secretKey],
             audio_codec: 'opus',
             media_session_id: randomBytes(8).toString('hex'),
-            dave_protocol_version: 0,
+            dave_protocol_version: dave ? 1 : 0,
           });
+          if (dave && !session.dave) this.startDave(session);
+          return;
         }
+        case 23:
+        case 31:
+          return session?.dave?.onJson(packet.op, d);
         case VoiceOp.Speaking:
           if (session) session.speaking = Boolean(d.speaking);
           return;
@@ -287,7 +343,9 @@ export class VoiceStandin extends EventEmitter {
     if (!session?.secretKey) return;
     try {
       const rtp = session.mode === XCHACHA_RTPSIZE ? decryptXChaCha20RtpSize(msg, session.secretKey) : decryptAes256GcmRtpSize(msg, session.secretKey);
-      this.audio(session.guildId).add(ssrc, rtp.sequence, rtp.timestamp, rtp.opus);
+      // With DAVE, the transport payload is an E2EE frame only the call's members can open.
+      const opus = session.dave ? session.dave.openFrame(rtp.opus) : rtp.opus;
+      if (opus) this.audio(session.guildId).add(ssrc, rtp.sequence, rtp.timestamp, opus);
     } catch (err) {
       if (!(err instanceof RtpDecryptError)) throw err;
       this.decryptFailures.set(session.guildId, (this.decryptFailures.get(session.guildId) ?? 0) + 1);
