@@ -7,7 +7,7 @@ import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
 import { statusMessage } from '../voice/messages.ts';
 import type { RadioSession } from '../voice/session.ts';
-import { radioSettingsFromEnv } from '../voice/settings.ts';
+import { radioSettingsFromEnv, type RadioSettings } from '../voice/settings.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import type { SlashCommand } from './types.ts';
@@ -38,10 +38,10 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
 
-/** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
-export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
+/** The bot process's radio manager for this client (made on first use, from `settings` or the environment's radio settings). */
+export function radioManagerOf(client: Client, ctx: RadioContext, given?: RadioSettings): RadioManager {
   return radioManagerFor(client, () => {
-    const settings = radioSettingsFromEnv();
+    const settings = given ?? radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
     return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
