@@ -42,6 +42,7 @@ export async function voiceWorld(cleanups: (() => Promise<unknown> | unknown)[],
   await client.login(standin.token);
   await ready;
   const g = client.guilds.cache.get(guild.id)!;
+  const joinedAt = performance.now();
   const connection: VoiceConnection = joinVoiceChannel({ guildId: guild.id, channelId: channel.id, adapterCreator: g.voiceAdapterCreator, selfDeaf: true });
   cleanups.push(() => connection.destroy());
   await entersState(connection, VoiceConnectionStatus.Ready, 15_000);
@@ -49,6 +50,6 @@ export async function voiceWorld(cleanups: (() => Promise<unknown> | unknown)[],
   cleanups.push(() => player.stop(true));
   connection.subscribe(player);
   player.play(createAudioResource(Readable.from([tone(seconds)]), { inputType: StreamType.Raw }));
-  return { standin, voice, guildId: guild.id, channelId: channel.id, botUserId: standin.botUser.id, connection, player };
+  return { standin, voice, guildId: guild.id, channelId: channel.id, botUserId: standin.botUser.id, connection, player, joinedAt };
 }
 
