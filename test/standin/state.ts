@@ -132,9 +132,13 @@ export interface InteractionRecord {
   triggeringInteractionId?: string;
 }
 
-/** Discord answers embeds with their type ("rich" unless given). */
+/** Discord answers embeds with their type ("rich" unless given) and each field's inline flag. */
 function typedEmbeds(embeds: APIEmbed[]): APIEmbed[] {
-  return embeds.map((embed) => ({ type: EmbedType.Rich, ...embed }));
+  return embeds.map((embed) => ({
+    type: EmbedType.Rich,
+    ...embed,
+    ...(embed.fields ? { fields: embed.fields.map((field) => ({ ...field, inline: field.inline ?? false })) } : {}),
+  }));
 }
 
 /** Discord gives every component without an id one: sequential in tree order, skipping ids in use. */
