@@ -47,19 +47,21 @@ function valueAt(body: unknown, path: string[]): unknown {
 /**
  * ajv's errors as Discord's field errors. A union reports every member that failed: the
  * aggregate (oneOf, anyOf, if/then) and the "must be null" of nullable members are dropped, and at
- * a field that failed a real rule (a length, a range) the type mismatches of the other members go.
+ * or below a field that failed a real rule (a length, a range) the type mismatches of the other
+ * members go.
  */
 export function fromAjv(errors: readonly ErrorObject[], body: unknown): FieldError[] {
   const leaves = errors.filter(
     (e) => !['oneOf', 'anyOf', 'if', 'allOf', 'not'].includes(e.keyword) && !(e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null'),
   );
   const converted = leaves.map((e) => convert(e, body));
-  const hasRealRule = new Set(converted.filter((c) => !c.typeMismatch).map((c) => c.path.join('.')));
+  const realRules = converted.filter((c) => !c.typeMismatch).map((c) => c.path);
+  const underRealRule = (path: string[]) => realRules.some((rule) => rule.length <= path.length && rule.every((part, i) => path[i] === part));
   const result: FieldError[] = [];
   const seen = new Set<string>();
   for (const c of converted) {
     const at = c.path.join('.');
-    if (c.typeMismatch && hasRealRule.has(at)) continue;
+    if (c.typeMismatch && underRealRule(c.path)) continue;
     const key = c.typeMismatch ? `${at}|type` : `${at}|${c.code}|${c.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
