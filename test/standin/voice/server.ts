@@ -2,8 +2,9 @@
  * The voice side of the stand-in: a voice gateway (wss, v8) and a UDP media endpoint, as the
  * VOICE_SERVER_UPDATE endpoint points clients to. It performs IP discovery, offers the rtpsize
  * AEAD modes, hands out a session key, decrypts RTP and decodes the Opus into PCM per guild.
- * DAVE (end-to-end encryption) is not negotiated: SESSION_DESCRIPTION says protocol version 0,
- * which Discord sends for calls without E2EE, and clients then send transport-encrypted Opus only.
+ * With clients that offer DAVE it negotiates protocol version 1 (dave-call.ts) and decodes only
+ * the E2EE frames a member of the call can decrypt; `daveMembers: 0` answers version 0 instead
+ * (transport encryption only, as for a call without E2EE).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
