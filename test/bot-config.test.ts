@@ -91,6 +91,8 @@ describe('bot configuration', () => {
       const global = await run(base);
       expect(global.out).toMatch(/globally/);
       expect([...standin.state.commands.values()].filter((c) => !c.guild_id)).toHaveLength(names.length);
+      expect(standin.conformance.validated).toBe(2);
+      standin.conformance.assertClean();
     } finally {
       await standin.stop();
     }

@@ -19,11 +19,13 @@ describe.skipIf(!hasModel)('main job on the embedded model', () => {
   it('riff "jazz sax" writes a 256x256 spectrogram with params and a 5.1 s clip', async () => {
     const env = { ...process.env };
     delete env.RIFFCORD_MODEL;
-    await run(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'riff', 'jazz sax', '--seed', '3', '--out', out], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'riff', 'jazz sax', '--seed', '3', '--out', out], {
       cwd: repoRoot,
       env,
       timeout: 120_000,
     });
+    // The embedded model says what it understood of the prompt.
+    expect(stdout).toContain('heard as: jazz, saxophone → jazz sax');
     const png = readFileSync(join(out, 'riff-3.png'));
     const meta = await sharp(png).metadata();
     expect([meta.width, meta.height]).toEqual([256, 256]);
@@ -35,5 +37,6 @@ describe.skipIf(!hasModel)('main job on the embedded model', () => {
     expect(Math.sqrt(energy / audio.channels[0].length)).toBeGreaterThan(0.01);
     const settings = JSON.parse(readFileSync(join(out, 'riff-3.json'), 'utf8'));
     expect(settings.request.steps).toBe(15);
+    expect(settings.heardAs).toEqual({ start: 'jazz, saxophone → jazz sax' });
   });
 });

@@ -9,6 +9,7 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  LabelBuilder,
   MessageFlags,
   ModalBuilder,
   Routes,
@@ -40,9 +41,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/** Stand-ins of this file run in strict mode: their own answers are checked against the spec too. */
 async function startStandin(options: ConstructorParameters<typeof DiscordStandin>[0] = {}): Promise<DiscordStandin> {
-  const standin = await new DiscordStandin(options).start();
-  cleanups.push(() => standin.stop());
+  const standin = await new DiscordStandin({ strictResponses: true, ...options }).start();
+  cleanups.push(async () => {
+    await standin.stop();
+    standin.conformance.assertClean();
+  });
   return standin;
 }
 
@@ -221,6 +226,7 @@ describe('DiscordStandin with the real discord.js client', () => {
 
     const long = await textChannel.send('x'.repeat(2001)).catch((e: unknown) => e);
     expect((long as DiscordAPIError).code).toBe(50035);
+    expect(standin.conformance.take().map((v) => v.errors[0].path.join('.'))).toEqual(['content']);
     const big = await textChannel.send({ files: [{ attachment: Buffer.alloc(2048), name: 'big.bin' }] }).catch((e: unknown) => e);
     expect((big as DiscordAPIError).code).toBe(40005);
     const ok = await textChannel.send({ content: 'fine', files: [{ attachment: Buffer.alloc(100, 7), name: 'small.bin' }] });
@@ -246,6 +252,113 @@ describe('DiscordStandin with the real discord.js client', () => {
     await rateLimited;
     const statuses = standin.requests.filter((r) => r.route === 'GET /guilds/:guild_id/channels').map((r) => r.status);
     expect(statuses).toEqual([200, 429, 200]);
+  });
+});
+
+describe('DiscordStandin judges request bodies by Discord\'s OpenAPI description and docs', () => {
+  const row = (customId: string) => ({ type: 1, components: [{ type: 2, style: 1, label: 'Go', custom_id: customId }] });
+
+  it('answers planted faults as Discord does: 400, code 50035, the field path and the reason', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Faults');
+    const channel = standin.createChannel(guild, 'general');
+    const post = async (body: unknown, multipart = false) => {
+      const init: RequestInit = { method: 'POST', headers: { authorization: `Bot ${standin.token}` } };
+      if (multipart) {
+        const form = new FormData();
+        form.set('payload_json', JSON.stringify(body));
+        form.set('files[0]', new Blob([Buffer.from('png')]), 'a.png');
+        init.body = form;
+      } else {
+        init.body = JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+      const res = await fetch(`${standin.apiUrl}/v10/channels/${channel.id}/messages`, init);
+      return { status: res.status, body: (await res.json()) as { code?: number; errors?: Record<string, unknown> } };
+    };
+    const fieldErrors = (errors: Record<string, unknown> | undefined, path: string) =>
+      path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], errors) as { _errors: { code: string; message: string }[] } | undefined;
+
+    const ok = await post({ content: 'fine', components: [row('a'.repeat(100))], embeds: [{ title: 't'.repeat(256) }] });
+    expect(ok.status).toBe(200);
+
+    const customId = await post({ content: 'x', components: [row('a'.repeat(101))] });
+    expect(customId.status).toBe(400);
+    expect(customId.body.code).toBe(50035);
+    expect(fieldErrors(customId.body.errors, 'components.0.components.0.custom_id')?._errors).toEqual([
+      { code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 100 or fewer in length.' },
+    ]);
+
+    const title = await post({ embeds: [{ title: 't'.repeat(257) }] });
+    expect(title.body.code).toBe(50035);
+    expect(fieldErrors(title.body.errors, 'embeds.0.title')?._errors[0].code).toBe('BASE_TYPE_MAX_LENGTH');
+
+    const rows = await post({ content: 'x', components: [1, 2, 3, 4, 5, 6].map((n) => row(`r${n}`)) }, true);
+    expect(rows.status).toBe(400);
+    expect(fieldErrors(rows.body.errors, 'components')?._errors[0]).toEqual({ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' });
+
+    const content = await post({ content: 'x'.repeat(2001) });
+    expect(fieldErrors(content.body.errors, 'content')?._errors[0].message).toBe('Must be 2000 or fewer in length.');
+
+    const embeds = await post({ embeds: [{ description: 'd'.repeat(4096) }, { description: 'd'.repeat(2000) }] });
+    expect(fieldErrors(embeds.body.errors, 'embeds')?._errors[0].message).toBe('Embed size exceeds maximum size of 6000');
+
+    const duplicate = await post({ content: 'x', components: [row('same'), row('same')] });
+    expect(fieldErrors(duplicate.body.errors, 'components.1.components.0.custom_id')?._errors[0].code).toBe('COMPONENT_CUSTOM_ID_DUPLICATED');
+
+    const unknownType = await post({ content: 'x', components: [{ type: 99, components: [] }] });
+    expect(fieldErrors(unknownType.body.errors, 'components.0.type')?._errors[0].code).toBe('BASE_TYPE_CHOICES');
+
+    // None of them was stored; each was counted and is handed to this test instead of failing it.
+    expect([...standin.state.messages.values()].map((m) => m.message.content)).toEqual(['fine']);
+    expect(standin.conformance.validated).toBe(8);
+    expect(standin.conformance.take().map((v) => v.kind)).toEqual(Array(7).fill('rejected'));
+    // Strict mode judged the one answer, a message as Discord's spec describes it.
+    expect(standin.conformance.responsesValidated).toBe(1);
+    standin.conformance.checkResponse('POST', '/channels/:channel_id/messages', 200, { id: 'not a snowflake', components: [{ type: 1 }] });
+    const [planted] = standin.conformance.take();
+    expect(planted.kind).toBe('response');
+    expect(planted.errors.map((e) => e.path.join('.'))).toEqual(expect.arrayContaining(['id', 'components.0.id']));
+  });
+
+  it('checks interaction callbacks and reports deprecated modal forms', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Callbacks');
+    const channel = standin.createChannel(guild, 'general');
+    const alice = standin.createUser('alice');
+    standin.addMember(guild, alice);
+    const registered = await fetch(`${standin.apiUrl}/v10/applications/${standin.applicationId}/commands`, {
+      method: 'PUT',
+      headers: { authorization: `Bot ${standin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ name: 'riff', description: 'Make a clip', options: [{ type: 3, name: 'prompt', description: 'What to play', required: true }] }]),
+    });
+    expect(registered.status).toBe(200);
+    const callback = async (body: unknown) => {
+      const run = alice.runSlashCommand(guild, channel, 'riff', { prompt: 'x' });
+      const record = await standin.waitFor(() => standin.interaction(run.id));
+      const res = await fetch(`${standin.apiUrl}/v10/interactions/${record.id}/${record.token}/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as { code: number; errors: Record<string, Record<string, unknown>> }) };
+    };
+    const bad = await callback({ type: 4, data: { content: 'x', components: [row('c'.repeat(101))] } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body!.errors)).toEqual(['data']);
+    const oldModal = await callback({
+      type: 9,
+      data: { custom_id: 'm', title: 'T', components: [{ type: 1, components: [{ type: 4, custom_id: 'f', style: 1, label: 'Field' }] }] },
+    });
+    expect(oldModal.status).toBe(204); // Discord still takes it; the stand-in reports it
+    const labelled = await callback({
+      type: 9,
+      data: { custom_id: 'm', title: 'T', components: [{ type: 18, label: 'Field', component: { type: 4, custom_id: 'f', style: 1 } }] },
+    });
+    expect(labelled.status).toBe(204);
+    const found = standin.conformance.take();
+    expect(found.map((v) => v.kind)).toEqual(['rejected', 'deprecated']);
+    expect(found[1].errors.map((e) => e.code)).toEqual(['DEPRECATED_ACTION_ROW_TEXT_INPUT', 'DEPRECATED_TEXT_INPUT_LABEL']);
   });
 });
 
@@ -275,9 +388,9 @@ describe('DiscordStandin components, modals and autocomplete', () => {
         });
         replyIds.push(response.resource?.message?.id ?? 'none');
       } else if (interaction.isButton()) {
-        const input = new TextInputBuilder().setCustomId('stars').setLabel('Stars').setStyle(TextInputStyle.Short);
+        const input = new TextInputBuilder().setCustomId('stars').setStyle(TextInputStyle.Short);
         await interaction.showModal(
-          new ModalBuilder().setCustomId('rating').setTitle('Rating').addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+          new ModalBuilder().setCustomId('rating').setTitle('Rating').addLabelComponents(new LabelBuilder().setLabel('Stars').setTextInputComponent(input)),
         );
       } else if (interaction.isModalSubmit() && interaction.isFromMessage()) {
         await interaction.update({ content: `Rated ${interaction.fields.getTextInputValue('stars')}`, components: [] });

@@ -69,4 +69,27 @@ describe('voice stand-in', () => {
     c.ws.send(JSON.stringify({ op: 1, d: { protocol: 'udp', data: { address: '127.0.0.1', port: 1, mode: 'xsalsa20_poly1305' } } }));
     expect(await c.closed).toBe(4016);
   });
+
+  it('closes as the docs say: 4003 for a payload before IDENTIFY, 4005 for a second IDENTIFY, 4001 for an unknown opcode', async () => {
+    const early = await open();
+    await early.next();
+    early.ws.send(JSON.stringify({ op: 1, d: { protocol: 'udp', data: { address: '127.0.0.1', port: 1, mode: 'aead_aes256_gcm_rtpsize' } } }));
+    expect(await early.closed).toBe(4003);
+
+    const identify = (token: string) => JSON.stringify({ op: 0, d: { server_id: 'g3', user_id: 'u3', session_id: 's3', token, max_dave_protocol_version: 1 } });
+    const twice = await open();
+    await twice.next();
+    const first = voice.grant('g3', 'u3', 's3').token;
+    twice.ws.send(identify(first));
+    expect((await twice.next()).op).toBe(VoiceOp.Ready);
+    twice.ws.send(identify(first));
+    expect(await twice.closed).toBe(4005);
+
+    const unknown = await open();
+    await unknown.next();
+    unknown.ws.send(identify(voice.grant('g3', 'u3', 's3').token));
+    expect((await unknown.next()).op).toBe(VoiceOp.Ready);
+    unknown.ws.send(JSON.stringify({ op: 42, d: {} }));
+    expect(await unknown.closed).toBe(4001);
+  });
 });

@@ -81,6 +81,16 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
     for (const u of users) u.react(voteMsg()!, NUMBER_EMOJIS[0]);
     await world.standin.waitFor(() => session.status().nextTarget === loud || session.status().prompt === loud, 10_000, 'the winner to become the target');
 
+    // The call is end-to-end encrypted (DAVE), as Discord requires: another member joins at two
+    // thirds, the first one leaves five seconds later; each is a new MLS epoch while the radio plays.
+    const dave = world.voice.daveOf(guild.id)!;
+    const until = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, start + t * 1000 - performance.now())));
+    await until((LISTEN_SECONDS * 2) / 3);
+    const firstMember = dave.members()[0];
+    dave.addMember();
+    await until((LISTEN_SECONDS * 2) / 3 + 5);
+    dave.removeMember(firstMember);
+
     await new Promise((r) => setTimeout(r, Math.max(0, start + LISTEN_SECONDS * 1000 - performance.now())));
     loopDelay.disable();
     const cpu = process.cpuUsage(cpuAtStart);
@@ -99,6 +109,17 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
         `bot+stand-in process CPU ${(((cpu.user + cpu.system) / 1000 / (LISTEN_SECONDS * 1000)) * 100).toFixed(0)}% of a core, event-loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, clips played ${status.clipsPlayed}, loops (falling behind) ${status.loops}, max sample step ${maxStep(channels[0]).toFixed(3)}`,
     );
 
+    const e2ee = dave.stats;
+    console.log(
+      `[voice.test] DAVE: session description to first decrypted frame ${(e2ee.firstDecryptedAt! - e2ee.startedAt).toFixed(0)} ms, epochs ${e2ee.epoch}, ` +
+        `transitions [${e2ee.transitions.map((t) => t.kind).join('; ')}], E2EE frames decrypted ${e2ee.decrypted}, undecryptable ${e2ee.undecryptable}, plain while E2EE ${e2ee.plainWhileE2ee}`,
+    );
+    // Heard only through DAVE: every frame an E2EE one a member decrypted, through both epoch changes.
+    expect(world.voice.daveErrors).toEqual([]);
+    expect(e2ee.epoch).toBe(3);
+    expect(e2ee.undecryptable).toBe(0);
+    expect(e2ee.plainWhileE2ee).toBe(0);
+    expect(e2ee.decrypted).toBeGreaterThanOrEqual(frames.length);
     // Gapless: nothing lost, no silence, nothing late for a listener's jitter buffer.
     expect(frames.length).toBeGreaterThan(LISTEN_SECONDS * 50 * 0.97);
     expect(gaps.lostPackets).toBe(0);

@@ -4,7 +4,7 @@
  * (clip-state.ts), its spectrogram from the result message's attachment, never from memory.
  */
 import {
-  ActionRowBuilder,
+  LabelBuilder,
   ModalBuilder,
   TextInputBuilder,
   TextInputStyle,
@@ -43,7 +43,7 @@ async function clipPng(message: Message | null, state: ClipState): Promise<Uint8
 
 export async function onClipButton(interaction: ButtonInteraction, ctx: BotContext, id: ClipCustomId): Promise<void> {
   if (id.action === 'morph' || id.action === 'remix') {
-    await interaction.showModal(promptModal(id.action, id.clipId));
+    await interaction.showModal(promptModal(id.action, id.clipId, ctx.config.maxPromptChars));
     return;
   }
   const state = await stateOf(ctx, id.clipId);
@@ -62,18 +62,19 @@ export async function onClipButton(interaction: ButtonInteraction, ctx: BotConte
   await deliverJob(interaction, ctx, spec, jobTitle(id.action === 'variation' ? 'Variation' : 'Extension', prompt), settings);
 }
 
-function promptModal(action: Extract<ClipAction, 'morph' | 'remix'>, clipId: string): ModalBuilder {
+/** A prompt modal in Discord's current form: the text input inside a Label (type 18). */
+function promptModal(action: Extract<ClipAction, 'morph' | 'remix'>, clipId: string, maxPromptChars: number): ModalBuilder {
   const input = new TextInputBuilder()
     .setCustomId(PROMPT_FIELD)
-    .setLabel(action === 'morph' ? 'Morph to what?' : 'Remix as what?')
     .setPlaceholder(action === 'morph' ? 'e.g. epic orchestral strings' : 'e.g. the same groove as a jazz trio')
     .setStyle(TextInputStyle.Paragraph)
     .setRequired(true)
-    .setMaxLength(500);
+    .setMaxLength(maxPromptChars);
+  const label = new LabelBuilder().setLabel(action === 'morph' ? 'Morph to what?' : 'Remix as what?').setTextInputComponent(input);
   return new ModalBuilder()
     .setCustomId(modalId(action, clipId))
     .setTitle(action === 'morph' ? 'Morph this clip' : 'Remix this clip')
-    .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input));
+    .addLabelComponents(label);
 }
 
 export async function onClipModal(interaction: ModalSubmitInteraction, ctx: BotContext, id: ClipCustomId): Promise<void> {

@@ -5,6 +5,7 @@
 import { InteractionWebhook, MessageFlags, type Client } from 'discord.js';
 import type { BotContext } from './context.ts';
 import { followAndDeliver, StoppingError, type ReplyTarget } from './deliver.ts';
+import { cut, DISCORD_LIMITS } from './discord-limits.ts';
 import { userMessageFor } from './errors.ts';
 import type { PendingDelivery } from './pending.ts';
 import { NO_MENTIONS } from './respond.ts';
@@ -15,7 +16,7 @@ function webhookTarget(client: Client<true>, p: PendingDelivery): ReplyTarget {
     edit: (options) => hook.editMessage('@original', { ...options, content: options.content ?? undefined } as Parameters<typeof hook.editMessage>[1]),
     async fail(text) {
       await hook.deleteMessage('@original').catch(() => undefined);
-      await hook.send({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      await hook.send({ content: cut(text, DISCORD_LIMITS.content), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     },
   };
 }

@@ -5,13 +5,14 @@
  */
 import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Logger } from '../jobs/logging.ts';
+import { cut, DISCORD_LIMITS } from './discord-limits.ts';
 import { userMessageFor } from './errors.ts';
 
 export const NO_MENTIONS = { parse: [] as never[] };
 
 /** Shows `text` to the interaction's user only. A public "thinking…" reply is removed first. */
 export async function replyEphemeral(interaction: RepliableInteraction, text: string): Promise<void> {
-  const content = text.length > 2000 ? `${text.slice(0, 1997)}…` : text;
+  const content = cut(text, DISCORD_LIMITS.content);
   const payload = { content, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_MENTIONS };
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply(payload);

@@ -15,6 +15,7 @@ import type { JobOutput } from '../jobs/types.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { buttonId } from './custom-ids.ts';
 import { fileBaseName } from './file-names.ts';
+import { cut } from './discord-limits.ts';
 import { UserFacingError } from './errors.ts';
 import { formatSeconds } from './progress.ts';
 import { NO_MENTIONS } from './respond.ts';
@@ -81,23 +82,19 @@ export function fitFiles(files: ResultFile[], limit: number): ResultFile[] {
   return files.filter((f) => kept.includes(f));
 }
 
-function clip(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
 function describe(out: JobOutput, requesterName: string): EmbedBuilder {
   const first: GenerationRequest = out.requests[0];
   const last: GenerationRequest = out.requests[out.requests.length - 1];
   const s = first.start;
   const embed = new EmbedBuilder().setTitle(`${KIND_TITLES[out.kind] ?? 'Result'} · ${out.durationSeconds.toFixed(1)} s`).setColor(0x5865f2);
   if (out.kind === 'morph' && first.end) {
-    embed.setDescription(`**From** ${clip(s.prompt, 900)}\n**To** ${clip(first.end.prompt, 900)}`);
+    embed.setDescription(`**From** ${cut(s.prompt, 900)}\n**To** ${cut(first.end.prompt, 900)}`);
   } else {
-    embed.setDescription(clip(s.prompt, 2000));
+    embed.setDescription(cut(s.prompt, 2000));
   }
   if (out.heardAs) {
     const heard = out.kind === 'morph' && out.heardAs.end !== undefined ? `${out.heardAs.start}\n**to** ${out.heardAs.end}` : out.heardAs.start;
-    embed.addFields({ name: 'Heard as', value: clip(heard, 1024) });
+    embed.addFields({ name: 'Heard as', value: cut(heard, 1024) });
   }
   const seeds = out.kind === 'morph' && first.end ? `${s.seed} → ${first.end.seed}` : String(s.seed);
   embed.addFields(
@@ -107,16 +104,16 @@ function describe(out: JobOutput, requesterName: string): EmbedBuilder {
   );
   if (first.init) {
     const src = 'seedImageId' in first.init ? first.init.seedImageId : 'uploaded image';
-    embed.addFields({ name: 'Init image', value: `${clip(src, 100)} · denoising ${s.denoising}`, inline: true });
+    embed.addFields({ name: 'Init image', value: `${cut(src, 100)} · denoising ${s.denoising}`, inline: true });
   }
   if (first.scheduler) embed.addFields({ name: 'Scheduler', value: first.scheduler, inline: true });
-  if (s.negativePrompt) embed.addFields({ name: 'Negative prompt', value: clip(s.negativePrompt, 1000) });
+  if (s.negativePrompt) embed.addFields({ name: 'Negative prompt', value: cut(s.negativePrompt, 1000) });
   if (out.kind === 'morph') embed.addFields({ name: 'Clips', value: String(out.requests.length), inline: true });
   embed.addFields(
     { name: 'Model', value: out.model, inline: true },
     { name: 'Time taken', value: `${formatSeconds(out.generationMs / 1000)}${out.fromCache ? ' (made before; from the cache)' : ''}`, inline: true },
   );
-  embed.setFooter({ text: clip(`Requested by ${requesterName}`, 200) });
+  embed.setFooter({ text: cut(`Requested by ${requesterName}`, 200) });
   return embed;
 }
 

@@ -20,6 +20,7 @@ import { NO_MENTIONS } from './respond.ts';
 import { routeInteraction } from './router.ts';
 import { radioManagerOf } from '../commands/radio.ts';
 import { GuildSettingsStore } from './settings.ts';
+import type { RadioSettings } from '../voice/settings.ts';
 
 export interface RunningBot {
   client: Client;
@@ -32,6 +33,8 @@ export interface StartOptions {
   /** Shards this process runs; omitted: discord.js's own choice (the ShardingManager's env, or shard 0). */
   shards?: number[];
   shardCount?: number;
+  /** Radio settings (default: from the environment, RADIO_*). */
+  radioSettings?: RadioSettings;
 }
 
 export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
@@ -98,7 +101,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const orphans = setInterval(() => void adopt(), 15_000);
   await adopt();
   // Radios that were playing when the bot last stopped (state in Redis) play again.
-  const radios = radioManagerOf(readyClient, ctx);
+  const radios = radioManagerOf(readyClient, ctx, options.radioSettings);
   await radios.resumeAll().then(
     (resumed) => resumed.length > 0 && log.info({ radios: resumed.length }, 'resumed radios after a restart'),
     (err: unknown) => log.warn({ err }, 'resuming radios failed'),

@@ -1,6 +1,7 @@
 /** /help: what the bot does, its limits here, and the model with live workers. */
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../bot/context.ts';
+import { cut, DISCORD_LIMITS } from '../bot/discord-limits.ts';
 import { NO_MENTIONS } from '../bot/respond.ts';
 import { commands } from './index.ts';
 import { settingsFor } from './shared.ts';
@@ -41,7 +42,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
       },
       { name: 'Audio format here', value: settings.audioFormat === 'opus' ? 'OGG/Opus' : 'MP3', inline: true },
     );
-  if (models.length > 1) embed.addFields({ name: 'Other models online', value: models.filter((m) => m.modelId !== config.model).map((m) => m.modelId).join(', ') || 'none', inline: true });
+  if (models.length > 1) embed.addFields({ name: 'Other models online', value: cut(models.filter((m) => m.modelId !== config.model).map((m) => m.modelId).join(', '), DISCORD_LIMITS.embedFieldValue) || 'none', inline: true });
   await interaction.editReply({ embeds: [embed], allowedMentions: NO_MENTIONS });
 }
 

@@ -5,9 +5,9 @@ import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
 import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
+import { statusMessage } from '../voice/messages.ts';
 import type { RadioSession } from '../voice/session.ts';
-import { radioSettingsFromEnv } from '../voice/settings.ts';
-import { describePrompt } from '../voice/blend.ts';
+import { radioSettingsFromEnv, type RadioSettings } from '../voice/settings.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl } from './radio-controls.ts';
@@ -46,10 +46,10 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
 addRecordSubcommand(addControlSubcommands(data));
 
-/** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
-export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
+/** The bot process's radio manager for this client (made on first use, from `settings` or the environment's radio settings). */
+export function radioManagerOf(client: Client, ctx: RadioContext, given?: RadioSettings): RadioManager {
   return radioManagerFor(client, () => {
-    const settings = radioSettingsFromEnv();
+    const settings = given ?? radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
     return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
@@ -145,16 +145,7 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
       return;
     }
     case 'status': {
-      const s = runningRadio(manager, guild).status();
-      const votes = s.suggestions.length ? s.suggestions.map((x, i) => `${NUMBER_EMOJIS[i]} ${x.prompt}: ${x.votes}`).join('\n') : 'no suggestions yet';
-      const lines = [
-        `📻 Playing **${describePrompt(s.prompt)}**${s.held ? ' (paused with /radio pause)' : s.paused ? ' (paused: nobody is listening)' : ''}${s.fallingBehind ? ' (falling behind: repeating a clip)' : ''}`,
-        `Next target: ${s.nextTarget ? `**${describePrompt(s.nextTarget)}**` : 'none'}`,
-        `Round ${s.round}, ends <t:${Math.ceil(s.roundEndsAt / 1000)}:R>; votes so far:\n${votes}`,
-        `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners} · volume ${Math.round(s.volume * 100)}%${s.stay ? ' · 24/7' : ''}`,
-      ];
-      const text = lines.join('\n');
-      await interaction.reply({ ...ephemeral(text.length > 2000 ? `${text.slice(0, 1999)}…` : text), allowedMentions: { parse: [] } });
+      await interaction.reply(ephemeral(statusMessage(runningRadio(manager, guild).status())));
       return;
     }
     default:

@@ -6,12 +6,16 @@ import type { GenerationRequest } from '../pipeline/generation.ts';
 import { checkAudioAttachment, loadAudioAttachment } from '../bot/attachments.ts';
 import type { BotContext } from '../bot/context.ts';
 import { deliverJob } from '../bot/deliver.ts';
+import { cut } from '../bot/discord-limits.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { checkChannel, checkPrompt, checkSeedImage, DEFAULT_DENOISING, DEFAULT_GUIDANCE, randomSeed, seedImageChoices, settingsFor } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 
+/** How much of a prompt the progress message's first line shows. */
+const JOB_TITLE_PROMPT_CHARS = 150;
+
 export function jobTitle(kind: string, prompt: string): string {
-  const p = prompt.length > 150 ? `${prompt.slice(0, 149)}…` : prompt;
+  const p = cut(prompt, JOB_TITLE_PROMPT_CHARS);
   return `🎵 **${kind}** · “${p}”`;
 }
 

@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { AutocompleteInteraction, Interaction } from 'discord.js';
 import { listSeedImages } from '../pipeline/diffusion/seed-images.ts';
 import type { BotContext } from '../bot/context.ts';
+import { charCount, cut, DISCORD_LIMITS } from '../bot/discord-limits.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import type { GuildSettings } from '../bot/settings.ts';
 
@@ -24,7 +25,7 @@ export function checkSeedImage(id: string | null): string | undefined {
   if (id === null || id === '') return undefined;
   const known = listSeedImages();
   if (!known.includes(id)) {
-    throw new UserFacingError(`There is no seed image called "${id}". Pick one of the suggestions: ${known.join(', ')}.`);
+    throw new UserFacingError(`There is no seed image called "${cut(id, 100)}". Pick one of the suggestions: ${known.join(', ')}.`);
   }
   return id;
 }
@@ -34,7 +35,8 @@ export async function seedImageChoices(interaction: AutocompleteInteraction): Pr
   const typed = String(interaction.options.getFocused()).toLowerCase();
   const matches = listSeedImages()
     .filter((id) => id.toLowerCase().includes(typed))
-    .slice(0, 25);
+    .filter((id) => charCount(id) <= DISCORD_LIMITS.choiceValue)
+    .slice(0, DISCORD_LIMITS.autocompleteChoices);
   await interaction.respond(matches.map((id) => ({ name: id, value: id })));
 }
 

@@ -13,6 +13,7 @@ import {
 } from '@discordjs/voice';
 import type { Client, Guild, Message, SendableChannels } from 'discord.js';
 import type { JobsClient } from '../jobs/client.ts';
+import { JobRejectedError, type RejectionReason } from '../jobs/errors.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { blendParts, blendPrompt, describePrompt } from './blend.ts';
 import { createRadioOutput, type RadioOutput } from './output.ts';
@@ -33,6 +34,9 @@ export interface SessionDeps {
   store: RadioStore;
   log: Logger;
 }
+
+/** Job limits that pass with time (in-flight and per-minute), as opposed to a full queue or no worker. */
+const TRANSIENT_REJECTIONS = new Set<RejectionReason>(['user-in-flight', 'user-rate', 'guild-in-flight', 'guild-rate']);
 
 export interface RadioStatus {
   prompt: string;
@@ -69,6 +73,9 @@ export class RadioSession extends EventEmitter {
   private stalled: string | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Set while a per-requester job limit is waited out. */
+  private backoffTimer: NodeJS.Timeout | null = null;
+  private backoffUntil = 0;
   private nowPlayingTimer: NodeJS.Timeout | null = null;
   private voteTimer: NodeJS.Timeout | null = null;
   private lastNowPlayingAt = 0;
@@ -133,7 +140,7 @@ export class RadioSession extends EventEmitter {
 
   private fill(): void {
     const s = this.record.settings;
-    while (!this.stopped && !this.paused && !this.record.held && !this.stalled && this.inflight + this.stream.queued < s.bufferAhead) {
+    while (!this.stopped && !this.paused && !this.record.held && !this.stalled && Date.now() >= this.backoffUntil && this.inflight + this.stream.queued < s.bufferAhead) {
       const { clip: planned, state } = planNext(this.record.plan, s.plan);
       this.record.plan = state;
       this.inflight++;
@@ -157,7 +164,10 @@ export class RadioSession extends EventEmitter {
             if (this.record.held) this.player.pause();
           }
         } catch (err) {
-          this.stall(describeStop(err));
+          // A radio resumed right after a restart can find the clips of its previous process still
+          // counted against it: a limit that passes with time is waited out (that planned clip is skipped).
+          if (err instanceof JobRejectedError && TRANSIENT_REJECTIONS.has(err.reason) && err.retryAfterSeconds !== null) this.backOff(err.retryAfterSeconds);
+          else this.stall(describeStop(err));
         } finally {
           this.inflight--;
         }
@@ -165,6 +175,15 @@ export class RadioSession extends EventEmitter {
       });
     }
     void this.save();
+  }
+
+  private backOff(seconds: number): void {
+    this.backoffUntil = Date.now() + seconds * 1000;
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = null;
+      this.fill();
+    }, seconds * 1000);
   }
 
   /** Generation cannot go on: play out what is buffered, then stop and say why. */
@@ -345,7 +364,7 @@ export class RadioSession extends EventEmitter {
       if (voteMessageId && finished.data.suggestions.length) {
         const counts = finished.tally(listeners);
         const msg = await channel.messages.fetch(voteMessageId);
-        await msg.edit(`${voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now())}\n**Closed.**`);
+        await msg.edit(voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now(), true));
       }
       await channel.send(blend.length >= 2 ? blendResultMessage(finished.data.number, blend) : roundResultMessage(finished.data.number, winner));
     } catch (err) {
@@ -474,7 +493,7 @@ export class RadioSession extends EventEmitter {
   }
 
   private clearTimers(): void {
-    for (const t of [this.roundTimer, this.idleTimer, this.nowPlayingTimer, this.voteTimer]) if (t) clearTimeout(t);
+    for (const t of [this.roundTimer, this.idleTimer, this.nowPlayingTimer, this.voteTimer, this.backoffTimer]) if (t) clearTimeout(t);
     this.roundTimer = this.idleTimer = this.nowPlayingTimer = this.voteTimer = null;
   }
 

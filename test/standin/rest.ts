@@ -20,6 +20,12 @@ export type RestResult =
 
 export type RestHandler = (ctx: RestContext) => RestResult | Promise<RestResult>;
 
+/** Runs before a route's handler; throwing a DiscordHttpError answers the request with it. */
+export type RequestInspector = (method: string, template: string, ctx: RestContext) => void | Promise<void>;
+
+/** Sees each JSON response a route gives (strict mode checks them against Discord's spec). */
+export type ResponseInspector = (method: string, template: string, status: number, json: unknown) => void;
+
 /** `bot`: needs "Authorization: Bot <token>"; `token`: authorised by a token in the path (interactions, webhooks); `public`: the CDN. */
 export type RouteAuth = 'bot' | 'token' | 'public';
 
@@ -62,7 +68,11 @@ export class RestServer {
   private readonly buckets = new Map<string, BucketState>();
   private readonly defaultRule: RateLimitRule = { limit: 50, windowMs: 1000 };
 
-  constructor(private readonly token: string) {
+  constructor(
+    private readonly token: string,
+    private readonly inspect?: RequestInspector,
+    private readonly inspectResponse?: ResponseInspector,
+  ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -82,6 +92,11 @@ export class RestServer {
     return this;
   }
 
+  /** Every registered route as [method, template]. */
+  routeList(): [string, string][] {
+    return this.routes.map((route) => [route.method, route.template]);
+  }
+
   /** Limits a route (e.g. "POST /channels/:channel_id/messages") per major parameter; excess requests get 429. */
   setRateLimit(route: string, rule: RateLimitRule): void {
     this.rules.set(route, rule);
@@ -97,6 +112,10 @@ export class RestServer {
       if ('json' in result && result.json && typeof result.json === 'object' && 'code' in result.json && result.status >= 400)
         entry.code = (result.json as { code: number }).code;
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      if ('json' in result && result.status < 300 && entry.route !== '?') {
+        const [routeMethod, ...template] = entry.route.split(' ');
+        this.inspectResponse?.(routeMethod, template.join(' '), result.status, result.json);
+      }
       if ('json' in result) {
         res.writeHead(result.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(result.json));
@@ -157,6 +176,7 @@ export class RestServer {
       body: () => (parsed ??= parseBody(req, raw)),
     };
     try {
+      if (this.inspect) await this.inspect(route.method, route.template, ctx);
       respond(await route.handler(ctx), limitHeaders);
     } catch (error) {
       if (error instanceof DiscordHttpError) return respond({ status: error.status, json: error.body() }, limitHeaders);

@@ -3,6 +3,8 @@ import { GatewayIntentBits } from 'discord-api-types/v10';
 import type { APIChannel, APIGuild, APIUser, GatewayVoiceState } from 'discord-api-types/v10';
 import { Gateway } from './gateway.ts';
 import type { GatewaySession } from './gateway.ts';
+import { RequestConformance, STRICT_RESPONSES_ENV } from './conformance/requests.ts';
+import { specBody } from './conformance/spec.ts';
 import { registerInteractionRoutes } from './interactions.ts';
 import { RestServer } from './rest.ts';
 import type { RateLimitRule, RequestLogEntry } from './rest.ts';
@@ -14,7 +16,7 @@ import type { InteractionContext, Ref } from './users.ts';
 
 /** A voice server the gateway points bots to (see test/standin/voice). */
 export interface VoiceServerHook {
-  grant(guildId: string, userId: string, sessionId: string): { token: string; endpoint: string };
+  grant(guildId: string, userId: string, sessionId: string, channelId: string): { token: string; endpoint: string };
   disconnect(guildId: string, userId: string): void;
 }
 
@@ -31,6 +33,8 @@ export interface StandinOptions {
   recommendedShards?: number;
   /** Privileged intents enabled for the application (default: all three). */
   allowedPrivilegedIntents?: number;
+  /** Also check the stand-in's own JSON answers against Discord's response schemas (default: STANDIN_STRICT_RESPONSES=1). */
+  strictResponses?: boolean;
 }
 
 /**
@@ -42,6 +46,8 @@ export class DiscordStandin {
   readonly state: StandinState;
   readonly gateway: Gateway;
   readonly rest: RestServer;
+  /** Every request body checked against Discord's OpenAPI description and docs-only rules. */
+  readonly conformance = new RequestConformance();
   private port = 0;
   private readonly options: Required<StandinOptions>;
   private readonly interactionContext: InteractionContext;
@@ -58,6 +64,7 @@ export class DiscordStandin {
       allowedPrivilegedIntents:
         options.allowedPrivilegedIntents ??
         GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent,
+      strictResponses: options.strictResponses ?? process.env[STRICT_RESPONSES_ENV] === '1',
     };
     this.token = this.options.token;
     this.state = new StandinState({
@@ -80,7 +87,11 @@ export class DiscordStandin {
     });
     for (const event of ['ready', 'resumed', 'close', 'payload']) this.gateway.on(event, () => this.state.changed(`gateway:${event}`));
     this.gateway.on('voiceStateUpdate', (d: Record<string, unknown>) => this.onBotVoiceState(d));
-    this.rest = new RestServer(this.token);
+    this.rest = new RestServer(
+      this.token,
+      (method, template, ctx) => this.conformance.check(method, template, ctx),
+      this.options.strictResponses ? (method, template, status, json) => this.conformance.checkResponse(method, template, status, json) : undefined,
+    );
     const limits = { maxContentLength: this.options.maxContentLength, attachmentSizeLimit: this.options.attachmentSizeLimit };
     registerRoutes(this.rest, {
       state: this.state,
@@ -100,12 +111,16 @@ export class DiscordStandin {
 
   async start(): Promise<this> {
     if (this.port) throw new Error('The stand-in is already started.');
+    // Compiling the spec's validators takes a while once per process: not during a test's requests.
+    for (const [method, template] of this.rest.routeList()) specBody(method, template);
     this.port = await this.rest.listen();
     this.gateway.attach(`ws://127.0.0.1:${this.port}`);
     return this;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the stand-in; with `label`, its conformance counts go to STANDIN_CONFORMANCE_LOG. */
+  async stop(label = 'standin'): Promise<void> {
+    this.conformance.report(label);
     await this.gateway.close();
     await this.rest.close();
     this.state.removeAllListeners();
@@ -286,7 +301,7 @@ export class DiscordStandin {
     this.state.dispatch(guildId, 'VOICE_STATE_UPDATE', voiceState);
     if (!this.voiceServer) return;
     if (voiceState.channel_id) {
-      const { token, endpoint } = this.voiceServer.grant(guildId, voiceState.user_id, voiceState.session_id);
+      const { token, endpoint } = this.voiceServer.grant(guildId, voiceState.user_id, voiceState.session_id, voiceState.channel_id);
       this.state.dispatch(guildId, 'VOICE_SERVER_UPDATE', { token, guild_id: guildId, endpoint });
     } else {
       this.voiceServer.disconnect(guildId, voiceState.user_id);

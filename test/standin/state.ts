@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   ChannelType,
+  EmbedType,
   GuildDefaultMessageNotifications,
   GuildExplicitContentFilter,
   GuildMFALevel,
@@ -8,6 +9,7 @@ import {
   GuildPremiumTier,
   GuildSystemChannelFlags,
   GuildVerificationLevel,
+  InteractionType,
   Locale,
   MessageFlags,
   MessageType,
@@ -31,7 +33,6 @@ import type {
   RoleFlags,
   UserFlags,
   InteractionResponseType,
-  InteractionType,
 } from 'discord-api-types/v10';
 import type { MessageBody } from './body.ts';
 import { invalidFormBody, unknownChannel, unknownGuild, unknownMessage } from './errors.ts';
@@ -127,6 +128,41 @@ export interface InteractionRecord {
   autocompleteChoices?: unknown[];
   /** For component interactions: the message whose component was used. */
   sourceMessageId?: string;
+  /** For modal submits: the interaction that was answered with the modal. */
+  triggeringInteractionId?: string;
+}
+
+/** Discord answers embeds with their type ("rich" unless given) and each field's inline flag. */
+function typedEmbeds(embeds: APIEmbed[]): APIEmbed[] {
+  return embeds.map((embed) => ({
+    type: EmbedType.Rich,
+    ...embed,
+    ...(embed.fields ? { fields: embed.fields.map((field) => ({ ...field, inline: field.inline ?? false })) } : {}),
+  }));
+}
+
+/** Discord gives every component without an id one: sequential in tree order, skipping ids in use. */
+function numberedComponents(components: unknown[]): APIMessageTopLevelComponent[] {
+  const all: Record<string, unknown>[] = [];
+  const walk = (list: unknown[]) => {
+    for (const c of list) {
+      if (!c || typeof c !== 'object') continue;
+      const component = c as Record<string, unknown>;
+      all.push(component);
+      if (Array.isArray(component.components)) walk(component.components);
+      if (component.accessory) walk([component.accessory]);
+      if (component.component) walk([component.component]);
+    }
+  };
+  walk(components);
+  const used = new Set(all.map((c) => c.id).filter((id) => typeof id === 'number'));
+  let next = 1;
+  for (const c of all) {
+    if (typeof c.id === 'number') continue;
+    while (used.has(next)) next++;
+    c.id = next++;
+  }
+  return components as APIMessageTopLevelComponent[];
 }
 
 interface StoredFile {
@@ -406,7 +442,7 @@ export class StandinState extends EventEmitter {
       proxy_url: url,
       content_type: file.contentType,
     };
-    if (file.description !== undefined) attachment.description = file.description;
+    if (file.description !== undefined && file.description !== null) attachment.description = file.description;
     if (file.ephemeral) attachment.ephemeral = true;
     return attachment;
   }
@@ -528,11 +564,11 @@ export class StandinState extends EventEmitter {
       mentions: [],
       mention_roles: [],
       attachments: [],
-      embeds: body.embeds ?? [],
+      embeds: typedEmbeds(body.embeds ?? []),
       pinned: false,
       type: options.type ?? MessageType.Default,
       flags,
-      components: (body.components ?? []) as APIMessageTopLevelComponent[],
+      components: numberedComponents(body.components ?? []),
     };
     message.attachments = this.resolveAttachments(channelId, body, [], ephemeral);
     if (options.webhookId) message.webhook_id = options.webhookId;
@@ -541,12 +577,8 @@ export class StandinState extends EventEmitter {
       message.message_reference = { ...body.message_reference, channel_id: body.message_reference.channel_id ?? channelId, message_id: body.message_reference.message_id };
     if (options.interaction) {
       const interaction = options.interaction;
-      const user = this.users.get(interaction.userId)!;
       message.interaction_metadata = {
-        id: interaction.id,
-        type: interaction.type as never,
-        user,
-        authorizing_integration_owners: { '0': guildId ?? undefined, '1': user.id } as never,
+        ...this.interactionMetadata(interaction, guildId),
         ...(options.role === 'followup' && interaction.originalMessageId
           ? { original_response_message_id: interaction.originalMessageId }
           : {}),
@@ -568,11 +600,26 @@ export class StandinState extends EventEmitter {
     return stored;
   }
 
+  /** A message's interaction_metadata: who ran what, and for components and modals what they came from. */
+  private interactionMetadata(interaction: InteractionRecord, guildId: string | null): Record<string, unknown> {
+    const user = this.users.get(interaction.userId)!;
+    const meta: Record<string, unknown> = {
+      id: interaction.id,
+      type: interaction.type,
+      user,
+      authorizing_integration_owners: { '0': guildId ?? undefined, '1': user.id },
+    };
+    if (interaction.type === InteractionType.MessageComponent && interaction.sourceMessageId) meta.interacted_message_id = interaction.sourceMessageId;
+    const triggering = interaction.triggeringInteractionId ? this.interactions.get(interaction.triggeringInteractionId) : undefined;
+    if (interaction.type === InteractionType.ModalSubmit && triggering) meta.triggering_interaction_metadata = this.interactionMetadata(triggering, guildId);
+    return meta;
+  }
+
   editMessage(stored: StoredMessage, body: MessageBody, role: MessageRole, interactionId?: string): StoredMessage {
     const { message } = stored;
     if (body.content !== undefined) message.content = body.content;
-    if (body.embeds !== undefined) message.embeds = body.embeds;
-    if (body.components !== undefined) message.components = body.components as APIMessageTopLevelComponent[];
+    if (body.embeds !== undefined) message.embeds = typedEmbeds(body.embeds);
+    if (body.components !== undefined) message.components = numberedComponents(body.components);
     const flags = message.flags ?? 0;
     // Editing a deferred response replaces the "thinking" state; only SuppressEmbeds and IsComponentsV2 may change.
     const editable = MessageFlags.SuppressEmbeds | MessageFlags.IsComponentsV2;

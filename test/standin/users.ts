@@ -173,7 +173,7 @@ export class TestUser {
     return base;
   }
 
-  private start(payload: Record<string, unknown>, guildId: string | null, channelId: string, sourceMessageId?: string): InteractionHandle {
+  private start(payload: Record<string, unknown>, guildId: string | null, channelId: string, sourceMessageId?: string, triggeringInteractionId?: string): InteractionHandle {
     const now = Date.now();
     const record: InteractionRecord = {
       id: payload.id as string,
@@ -189,6 +189,7 @@ export class TestUser {
       duplicateCallbacks: [],
       followUpIds: [],
       ...(sourceMessageId ? { sourceMessageId } : {}),
+      ...(triggeringInteractionId ? { triggeringInteractionId } : {}),
     };
     this.state.interactions.set(record.id, record);
     this.state.changed('interaction');
@@ -413,7 +414,7 @@ export class TestUser {
     payload.data = { custom_id: modal.custom_id, components };
     const sourceMessage = source.sourceMessageId ? this.state.messages.get(source.sourceMessageId) : undefined;
     if (sourceMessage) payload.message = this.state.messageView(sourceMessage, this.id);
-    return this.start(payload, source.guildId, source.channelId, source.sourceMessageId);
+    return this.start(payload, source.guildId, source.channelId, source.sourceMessageId, source.id);
   }
 
   react(message: MessageRef, emoji: string): void {

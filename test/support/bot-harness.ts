@@ -125,5 +125,7 @@ export class BotWorld {
     if (this.worker) await stopChild(this.worker).catch(() => undefined);
     if (this.standin) await this.standin.stop().catch(() => undefined);
     await deletePrefix(SHARED_REDIS, this.prefix).catch(() => undefined);
+    // Anything the bot sent that Discord would reject (or deprecates) fails the test file.
+    this.standin?.conformance.assertClean();
   }
 }

@@ -1,21 +1,19 @@
 /**
  * A world for the radio's end-to-end tests: the Discord stand-in with its voice server, guilds
  * with a text and a voice channel, listeners, a real worker process (the tiny test model unless
- * another model folder is given) and a discord.js client running /radio through the bot's own
- * error guard. The client asks for the voice-state and reaction intents the radio needs.
+ * another model folder is given) and the bot itself, started by startBot as `npm run bot` starts it
+ * (with the test's radio settings), so resuming radios at start and suspending them at stop are
+ * what is tested.
  */
 import { basename, join, resolve } from 'node:path';
 import type { APIChannel, APIGuild } from 'discord-api-types/v10';
-import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
-import { once } from 'node:events';
+import { REST, Routes, type Client } from 'discord.js';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { BlocklistStore } from '../../../src/bot/blocklist.ts';
-import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
-import { guarded } from '../../../src/bot/respond.ts';
-import { radio, runRadio, type RadioContext } from '../../../src/commands/radio.ts';
 import { connect } from '../../../src/jobs/connection.ts';
-import { radioJobsClient } from '../../../src/voice/jobs.ts';
+import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
+import { startBot, type RunningBot } from '../../../src/bot/start.ts';
+import { radio } from '../../../src/commands/radio.ts';
 import { radioManagerFor, type RadioManager } from '../../../src/voice/manager.ts';
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from '../../../src/voice/settings.ts';
 import { DiscordStandin, type TestUser } from '../index.ts';
@@ -52,10 +50,12 @@ export class RadioWorld {
   prefix = testPrefix();
   worker: WorkerChild | null = null;
   client: Client | null = null;
+  bot: RunningBot | null = null;
   config!: BotConfig;
-  redis!: Redis;
   logs: Record<string, unknown>[] = [];
   settings!: RadioSettings;
+  /** A connection of the test's own to the shared Redis (settings, stores). */
+  redis!: Redis;
   private options!: RadioWorldOptions;
 
   get modelDir(): string {
@@ -68,6 +68,7 @@ export class RadioWorld {
     const w = new RadioWorld();
     w.options = o;
     try {
+      w.redis = connect(SHARED_REDIS);
       w.standin = await new DiscordStandin().start();
       w.voice = await new VoiceStandin().start();
       w.standin.attachVoiceServer(w.voice);
@@ -92,7 +93,6 @@ export class RadioWorld {
         REDIS_PREFIX: w.prefix,
         RIFFCORD_MODEL: basename(w.modelDir),
       });
-      w.redis = connect(SHARED_REDIS);
       const rest = new REST({ api: w.standin.apiUrl }).setToken(w.standin.token);
       await rest.put(Routes.applicationCommands(w.standin.applicationId), { body: [radio.data.toJSON()] });
       if (o.worker !== false) await w.startWorker();
@@ -137,33 +137,11 @@ export class RadioWorld {
     return pino({ level: 'info', base: { service: 'riffcord-radio-test' } }, sink);
   }
 
-  /** A bot process: a discord.js client whose /radio interactions run through the bot's error guard. */
+  /** The bot, started as production starts it (startBot): it resumes saved radios, and its stop suspends them. */
   async startBot(): Promise<Client> {
-    const client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates, GatewayIntentBits.GuildMessageReactions],
-      rest: { api: this.standin.apiUrl },
-    });
-    const log = this.log;
-    const ctx: RadioContext = { redis: this.redis, log, config: this.config, blocklist: new BlocklistStore(this.redis, this.prefix) };
-    // The manager is made here, with the test's settings, before any /radio runs.
-    radioManagerFor(client, () => ({
-      client,
-      jobs: radioJobsClient({ redisUrl: SHARED_REDIS, prefix: this.prefix, model: this.config.model, settings: this.settings }),
-      redis: this.redis,
-      redisPrefix: this.prefix,
-      log,
-      settings: this.settings,
-    }));
-    client.on(Events.InteractionCreate, (interaction) => {
-      if (interaction.isChatInputCommand() && interaction.commandName === 'radio') {
-        void guarded(interaction, log, '/radio', () => runRadio(interaction, ctx));
-      }
-    });
-    const ready = once(client, Events.ClientReady);
-    await client.login(this.standin.token);
-    await ready;
-    this.client = client;
-    return client;
+    this.bot = await startBot(this.config, { logger: this.log, radioSettings: this.settings });
+    this.client = this.bot.client;
+    return this.client;
   }
 
   manager(client: Client = this.client!): RadioManager {
@@ -172,12 +150,12 @@ export class RadioWorld {
     });
   }
 
-  /** A bot restart: radios suspend (state stays in Redis), the client goes, a new one logs in. */
+  /** A bot restart: the running bot stops (its radios suspend, state stays in Redis), a new one starts and resumes them. */
   async restartBot(): Promise<Client> {
-    const old = this.client!;
-    await this.manager(old).suspendAll();
-    await old.destroy();
+    const old = this.bot;
+    this.bot = null;
     this.client = null;
+    await old?.stop();
     return this.startBot();
   }
 
@@ -187,14 +165,15 @@ export class RadioWorld {
   }
 
   async stop(): Promise<void> {
-    if (this.client) {
-      await this.manager(this.client).suspendAll().catch(() => undefined);
-      await this.client.destroy().catch(() => undefined);
-    }
+    await this.bot?.stop().catch(() => undefined);
+    this.bot = null;
+    this.client = null;
     await this.stopWorker().catch(() => undefined);
     if (this.voice) await this.voice.stop().catch(() => undefined);
     if (this.standin) await this.standin.stop().catch(() => undefined);
-    this.redis?.disconnect();
     await deletePrefix(SHARED_REDIS, this.prefix).catch(() => undefined);
+    this.redis?.disconnect();
+    // Anything the bot sent that Discord would reject (or deprecates) fails the test file.
+    this.standin?.conformance.assertClean();
   }
 }
