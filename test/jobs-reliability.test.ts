@@ -135,7 +135,6 @@ describe('job reliability (worker processes)', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('REDIS_URL must look like redis://host:port');
-    expect(r.stderr).toContain('RIFFCORD_MODELS is not set');
     expect(r.stderr).toContain('WORKER_CONCURRENCY must be a whole number of at least 1 (got "two")');
     expect(r.stderr).toContain('RESULT_TTL_SECONDS must be a whole number of at least 60 (got "5")');
   });

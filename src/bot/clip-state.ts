@@ -45,7 +45,9 @@ export class ClipStateStore {
   async put(state: ClipState): Promise<string> {
     const id = randomBytes(9).toString('base64url');
     const { request } = state;
-    const keep: GenerationRequest = { start: request.start };
+    // An interpolated clip (a morph's last one, alpha 1) sounds like the end it is nearer to.
+    const heard = request.end && (request.alpha ?? 0) >= 0.5 ? request.end : request.start;
+    const keep: GenerationRequest = { start: heard };
     if (request.model) keep.model = request.model;
     if (request.steps !== undefined) keep.steps = request.steps;
     if (request.scheduler) keep.scheduler = request.scheduler;

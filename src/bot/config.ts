@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
 
 export type GuildAudioFormat = 'mp3' | 'opus';
 
@@ -81,7 +82,7 @@ const botEnv = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v), { message: "RIFFCORD_MODEL must be a model id (letters, digits, '.', '_', '-')" })
-    .transform((v) => v || 'riffcord-small'),
+    .transform((v) => v || DEFAULT_MODEL_ID),
   MAX_PROMPT_CHARS: int('MAX_PROMPT_CHARS', 10, MAX_PROMPT_CHARS, 300),
   MAX_STEPS: int('MAX_STEPS', 1, MAX_STEPS, 50),
   MAX_UPLOAD_MB: int('MAX_UPLOAD_MB', 1, 25, 8),

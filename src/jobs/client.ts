@@ -32,8 +32,9 @@ import {
   type WireImage,
   type WireRequest,
 } from './types.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
 
-export const DEFAULT_MODEL = 'riffcord-small';
+export const DEFAULT_MODEL = DEFAULT_MODEL_ID;
 
 export interface JobsClientOptions {
   redisUrl: string;

@@ -3,6 +3,7 @@
  * its own line, in the variable's name, with what it should be.
  */
 import { z } from 'zod';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';
 
 const int = (name: string, min: number, fallback: number) =>
@@ -36,8 +37,10 @@ export const redisUrl = z
 const workerEnv = z.object({
   REDIS_URL: redisUrl,
   RIFFCORD_MODELS: z
-    .string({ message: 'RIFFCORD_MODELS is not set: give a comma-separated list of model ids or model folders to serve' })
+    .string()
+    .optional()
     .transform((v, ctx) => {
+      if (v === undefined) return [DEFAULT_MODEL_ID];
       const list = v.split(',').map((s) => s.trim()).filter(Boolean);
       if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'RIFFCORD_MODELS lists no model' });
       return list;
