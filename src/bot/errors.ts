@@ -45,7 +45,8 @@ export function userMessageFor(err: unknown): UserMessage {
   }
   if (err instanceof JobInputError) return { text: `That request cannot be made: ${err.message}. Change it and try again.`, internal: false };
   if (err instanceof JobFailedError) {
-    return { text: `The generation failed: ${err.message}. Please try again; if it keeps failing, try other settings.`, internal: false };
+    if (err.input) return { text: `The generation failed: ${err.message}. Please try again; if it keeps failing, try other settings.`, internal: false };
+    return { text: 'The generation failed on the music generator. Please try again; if it keeps failing, try other settings or tell the server\'s admins.', internal: true };
   }
   if (err instanceof JobCancelledError) return { text: 'The job was cancelled before it finished. Run the command again to start over.', internal: false };
   if (err instanceof JobGoneError) return { text: 'The result expired before it could be delivered. Please run the command again.', internal: false };

@@ -321,7 +321,7 @@ export class JobHandle {
       if (err instanceof JobCancelledError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (message === 'cancelled') throw new JobCancelledError(this.id);
-      throw new JobFailedError(this.id, message);
+      throw JobFailedError.fromReason(this.id, message);
     }
     const stored = await this.client.binaryStore.getResult(ret.cacheKey);
     if (!stored) throw new JobGoneError(this.id, 'the result');

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Generator } from '../pipeline/generation.ts';
 import { connect } from './connection.ts';
 import { recordRuntime } from './eta.ts';
-import { JobInputError } from './errors.ts';
+import { inputFailureReason, JobInputError } from './errors.ts';
 import { makeKeys, checkModelId, type Keys } from './keys.ts';
 import { Limiter, DEFAULT_LIMITS } from './limits.ts';
 import { createLogger, type Logger } from './logging.ts';
@@ -193,7 +193,10 @@ export class GenerationWorker {
         throw new UnrecoverableError('cancelled');
       }
       const e = err instanceof Error ? err : new Error(String(err));
-      if (err instanceof JobInputError || INPUT_ERROR_NAMES.has(e.name)) throw new UnrecoverableError(e.message);
+      if (err instanceof JobInputError || INPUT_ERROR_NAMES.has(e.name)) {
+        log.info({ err: e }, 'job input refused'); // the details (ffmpeg's stderr) stay here; the user reads e.message
+        throw new UnrecoverableError(inputFailureReason(e.message));
+      }
       throw e;
     }
     await this.store.putResult(data.cacheKey, result, this.opts.resultTtlSeconds ?? 3600);

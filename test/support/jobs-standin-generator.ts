@@ -8,6 +8,7 @@
  *   "[flaky]"     throws a transient error on the first attempt for a given seed (state in STANDIN_STATE_DIR)
  *   "[bad-input]" throws an ImageFormatError-named error (an input error the worker must not retry)
  *   "[slow]"      steps take 10x longer
+ *   "[internal]"  throws an internal error holding a file path (what users must never read)
  */
 import { existsSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ export class StandinGenerator implements Generator {
       e.name = 'ImageFormatError';
       throw e;
     }
+    if (prompt.includes('[internal]')) throw new Error('ffmpeg exited 1: /srv/riffcord/tmp/in-3f2a.wav: Invalid data found when processing input');
     if (prompt.includes('[flaky]') && this.opts.stateDir) {
       const marker = join(this.opts.stateDir, `flaky-${seed}`);
       if (!existsSync(marker)) {
