@@ -17,7 +17,7 @@ import type { Client, Guild, Message, SendableChannels } from 'discord.js';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { generateClip, type RadioClipMeta } from './clip-source.ts';
-import { joinAndKeepConnected } from './connection.ts';
+import { destroyConnection, joinAndKeepConnected } from './connection.ts';
 import { radioRequester } from './jobs.ts';
 import { CrossfadeStream } from './crossfade-stream.ts';
 import { nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
@@ -57,7 +57,9 @@ export class RadioSession extends EventEmitter {
   private inflight = 0;
   private order: Promise<void> = Promise.resolve();
   private started = false;
+  /** Set the moment stop or suspend begins, so every path sees the radio as ending at once. */
   private stopped = false;
+  private ending: Promise<void> | null = null;
   private paused = false;
   private stalled: string | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
@@ -115,6 +117,7 @@ export class RadioSession extends EventEmitter {
 
   private async connect(): Promise<void> {
     this.connection = await joinAndKeepConnected(this.guild, this.record.voiceChannelId, {
+      maxRejoins: this.record.settings.voiceRejoins,
       onRejoin: (attempt) => this.deps.log.warn({ guildId: this.guildId, attempt }, 'radio voice connection lost; rejoining'),
       onGiveUp: (err) => void this.stop(describeStop(err)),
     });
@@ -402,28 +405,38 @@ export class RadioSession extends EventEmitter {
     this.roundTimer = this.idleTimer = this.nowPlayingTimer = this.voteTimer = null;
   }
 
-  /** Stops for good: leaves the channel, forgets the saved state, says why in the now-playing message. */
-  async stop(reason = 'stopped with /radio stop'): Promise<void> {
-    if (this.stopped) return;
-    this.clearTimers();
-    await this.postNowPlaying(reason);
-    this.stopped = true;
-    this.player.stop(true);
-    this.connection?.destroy();
-    this.stream.destroy();
-    await this.deps.store.remove(this.guildId).catch(() => undefined);
-    this.emit('stopped', reason);
+  /** Stops for good: leaves the channel, forgets the saved state, says why in the now-playing message. Safe to call again. */
+  stop(reason = 'stopped with /radio stop'): Promise<void> {
+    this.ending ??= this.end(reason, true);
+    return this.ending;
   }
 
-  /** Bot shutdown: leaves the channel but keeps the saved state, so the next start resumes. */
-  async suspend(): Promise<void> {
-    if (this.stopped) return;
-    this.clearTimers();
-    await this.save();
+  /** Bot shutdown: leaves the channel but keeps the saved state, so the next start resumes. Safe to call again. */
+  suspend(): Promise<void> {
+    this.ending ??= this.end('suspended', false);
+    return this.ending;
+  }
+
+  /** Never rejects: it runs from timers and voice events where a rejection would end the process. */
+  private async end(reason: string, forget: boolean): Promise<void> {
     this.stopped = true;
+    this.clearTimers();
+    try {
+      if (forget) await this.postNowPlaying(reason);
+      else await this.deps.store.save(this.record);
+    } catch (err) {
+      this.deps.log.warn({ err, guildId: this.guildId }, 'could not record the radio stopping');
+    }
     this.player.stop(true);
-    this.connection?.destroy();
+    const connection = this.connection;
+    this.connection = null;
+    try {
+      if (connection) destroyConnection(connection);
+    } catch (err) {
+      this.deps.log.warn({ err, guildId: this.guildId }, 'could not leave the voice channel');
+    }
     this.stream.destroy();
-    this.emit('stopped', 'suspended');
+    if (forget) await this.deps.store.remove(this.guildId).catch((err: unknown) => this.deps.log.warn({ err, guildId: this.guildId }, 'could not forget the radio state'));
+    this.emit('stopped', reason);
   }
 }
