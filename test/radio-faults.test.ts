@@ -3,8 +3,18 @@
  * up (destroyed once, no unhandled rejection), stop() called twice at once, /radio suggest under
  * load and at the same moment, rounds nobody suggested anything in. Tiny model, real worker.
  */
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { once } from 'node:events';
+import type { APIGuild } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { radioJobsClient } from '../src/voice/jobs.ts';
+import { RadioManager } from '../src/voice/manager.ts';
+import { initialPlan } from '../src/voice/plan.ts';
 import type { RadioSession } from '../src/voice/session.ts';
+import type { RadioRecord } from '../src/voice/store.ts';
+import { VoteRound } from '../src/voice/votes.ts';
+import { SHARED_REDIS } from './support/jobs-harness.ts';
+import { shardOfGuild } from './standin/index.ts';
 import { RadioWorld, type RadioGuild } from './standin/voice/radio-world.ts';
 
 let world: RadioWorld;
@@ -56,4 +66,57 @@ describe('radio lifecycle faults', () => {
     expect(await world.manager().store.load(g.guild.id)).toBeNull();
     await waitFor(() => !world.standin.state.guild(g.guild.id).voiceStates.has(world.standin.botUser.id), 5_000, 'the bot to leave voice');
   }, 90_000);
+});
+
+describe('saved radios with two shards', () => {
+  /** A new guild with a voice channel, on the given shard of two. */
+  function guildOnShard(shard: number): { guild: APIGuild; voiceId: string } {
+    for (;;) {
+      const guild = world.standin.createGuild(`shard guild ${shard}`);
+      if (shardOfGuild(guild.id, 2) !== shard) continue;
+      return { guild, voiceId: world.standin.createChannel(guild, 'lounge', 'voice').id };
+    }
+  }
+  const recordFor = (guildId: string, voiceChannelId: string): RadioRecord => ({
+    guildId, voiceChannelId, textChannelId: voiceChannelId, startedBy: '1', startedAt: Date.now(),
+    plan: initialPlan('saved elsewhere', 1), round: VoteRound.fresh(1, Date.now(), 5).data, settings: world.settings,
+  });
+
+  it("a shard's resume leaves other shards' radios and held leases alone, and forgets only its own broken ones", async () => {
+    const store = world.manager().store;
+    const other = guildOnShard(0); // played by shard 0's process
+    const held = guildOnShard(1); // shard 1's guild, but another process (a rolling restart) holds it
+    const broken = guildOnShard(1);
+    await store.save(recordFor(other.guild.id, other.voiceId));
+    await store.claim(other.guild.id, 'shard-0-process');
+    await store.save(recordFor(held.guild.id, held.voiceId));
+    await store.claim(held.guild.id, 'previous-shard-1-process');
+    await store.save(recordFor(broken.guild.id, '123456789012345678'));
+
+    const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates], rest: { api: world.standin.apiUrl }, shards: [1], shardCount: 2 });
+    const ready = once(client, Events.ClientReady);
+    await client.login(world.standin.token);
+    await ready;
+    const shard1 = new RadioManager({
+      client,
+      jobs: radioJobsClient({ redisUrl: SHARED_REDIS, prefix: world.prefix, model: world.config.model, settings: world.settings }),
+      redis: world.redis,
+      redisPrefix: world.prefix,
+      log: world.log,
+      settings: world.settings,
+      owner: 'shard-1-process',
+    });
+    try {
+      expect(client.guilds.cache.has(other.guild.id)).toBe(false);
+      expect(await shard1.resumeAll()).toEqual([]);
+      expect(await store.load(other.guild.id)).not.toBeNull();
+      expect(await store.load(held.guild.id)).not.toBeNull();
+      expect(await store.load(broken.guild.id)).toBeNull();
+    } finally {
+      await shard1.suspendAll();
+      await client.destroy();
+      await store.remove(other.guild.id);
+      await store.remove(held.guild.id);
+    }
+  }, 60_000);
 });

@@ -1,7 +1,10 @@
 /**
  * Every radio of one bot process: one session per guild, started from /radio start or resumed
- * from Redis after a restart, fed the gateway's voice-state and reaction events.
+ * from Redis after a restart, fed the gateway's voice-state and reaction events. The process holds
+ * a lease on each radio it plays and renews it; saved radios of guilds this process (shard) does
+ * not see are someone else's and left alone.
  */
+import { randomUUID } from 'node:crypto';
 import { ChannelType, Events, PermissionFlagsBits, type Client, type Guild, type MessageReaction, type PartialMessageReaction, type PartialUser, type User, type VoiceState } from 'discord.js';
 import type { Redis } from 'ioredis';
 import { UserFacingError } from '../bot/errors.ts';
@@ -10,7 +13,7 @@ import type { Logger } from '../jobs/logging.ts';
 import { initialPlan } from './plan.ts';
 import { RadioSession } from './session.ts';
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from './settings.ts';
-import { RadioStore, type RadioRecord } from './store.ts';
+import { RADIO_LEASE_MS, RadioStore, type RadioRecord } from './store.ts';
 import { VoteRound } from './votes.ts';
 
 export interface RadioManagerDeps {
@@ -20,6 +23,8 @@ export interface RadioManagerDeps {
   redisPrefix: string;
   log: Logger;
   settings?: RadioSettings;
+  /** Who holds this process's radio leases; a fresh id by default. */
+  owner?: string;
 }
 
 export interface StartRadio {
@@ -38,10 +43,20 @@ export class RadioManager {
   private readonly sessions = new Map<string, RadioSession>();
   private readonly starting = new Set<string>();
   private readonly settings: RadioSettings;
+  readonly owner: string;
+  private readonly leaseTimer: NodeJS.Timeout;
 
   constructor(private readonly deps: RadioManagerDeps) {
     this.store = new RadioStore(deps.redis, deps.redisPrefix);
     this.settings = deps.settings ?? DEFAULT_RADIO_SETTINGS;
+    this.owner = deps.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    // Renew what plays here; pick up radios of this process's guilds whose holder went away.
+    this.leaseTimer = setInterval(() => void this.tend(), RADIO_LEASE_MS / 3);
+    this.leaseTimer.unref();
+    deps.client.on(Events.GuildDelete, (guild) => {
+      // The bot was removed from the guild (an outage emits GuildUnavailable instead): its radio is over.
+      if (!this.get(guild.id)) void this.store.remove(guild.id).catch((err: unknown) => deps.log.warn({ err, guildId: guild.id }, 'could not forget the radio of a guild the bot left'));
+    });
     deps.client.on(Events.VoiceStateUpdate, (_old: VoiceState, now: VoiceState) => this.sessions.get(now.guild.id)?.refreshListeners());
     const onReaction = (added: boolean) => (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
       const guildId = reaction.message.guildId;
@@ -104,9 +119,26 @@ export class RadioManager {
       round: VoteRound.fresh(1, Date.now(), settings.maxSuggestions).data,
       settings,
     };
+    this.starting.add(record.guildId);
+    try {
+      await this.store.claim(record.guildId, this.owner, true);
+    } catch (err) {
+      this.starting.delete(record.guildId);
+      throw err;
+    }
     return this.launch(record);
   }
 
+  private async tend(): Promise<void> {
+    try {
+      await this.store.renew([...this.sessions.keys()], this.owner);
+      await this.resumeAll();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'radio lease upkeep failed');
+    }
+  }
+
+  /** Plays `record`; its lease is held already. */
   private async launch(record: RadioRecord): Promise<RadioSession> {
     this.starting.add(record.guildId);
     try {
@@ -121,14 +153,20 @@ export class RadioManager {
     }
   }
 
-  /** After a restart: every radio saved in Redis whose guild and channel are still there plays again. */
+  /**
+   * After a restart (and every lease period): each saved radio of a guild this process sees, that
+   * nobody holds, plays again. Another shard's radios are not in this client's cache: left alone.
+   */
   async resumeAll(): Promise<RadioSession[]> {
     const resumed: RadioSession[] = [];
     for (const record of await this.store.list()) {
-      if (this.get(record.guildId)) continue;
-      const guild = this.deps.client.guilds.cache.get(record.guildId);
-      if (!guild?.channels.cache.has(record.voiceChannelId)) {
-        await this.store.remove(record.guildId);
+      const guildId = record.guildId;
+      if (this.sessions.has(guildId) || this.starting.has(guildId)) continue;
+      const guild = this.deps.client.guilds.cache.get(guildId);
+      if (!guild) continue;
+      if (!(await this.store.claim(guildId, this.owner))) continue;
+      if (!guild.channels.cache.has(record.voiceChannelId)) {
+        await this.store.remove(guildId); // our guild, but its voice channel is gone
         continue;
       }
       try {
@@ -136,7 +174,8 @@ export class RadioManager {
         const fresh = VoteRound.fresh(record.round.number, Date.now(), record.settings.maxSuggestions).data;
         resumed.push(await this.launch({ ...record, round: fresh, voteMessageId: undefined }));
       } catch (err) {
-        this.deps.log.warn({ err, guildId: record.guildId }, 'could not resume a radio after the restart');
+        await this.store.release(guildId, this.owner).catch(() => undefined);
+        this.deps.log.warn({ err, guildId }, 'could not resume a radio after the restart');
       }
     }
     return resumed;
@@ -151,8 +190,11 @@ export class RadioManager {
 
   /** Bot shutdown: leave every channel, keep the saved state for the next start; closes the radio's job client. */
   async suspendAll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.suspend()));
+    clearInterval(this.leaseTimer);
+    const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.suspend()));
+    await Promise.all(sessions.map((s) => this.store.release(s.guildId, this.owner).catch(() => undefined)));
     await this.deps.jobs.close();
   }
 }
