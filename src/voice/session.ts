@@ -60,6 +60,8 @@ export class RadioSession extends EventEmitter {
   /** Set the moment stop or suspend begins, so every path sees the radio as ending at once. */
   private stopped = false;
   private ending: Promise<void> | null = null;
+  /** Ends the clips still being generated when the radio stops or suspends. */
+  private readonly ended = new AbortController();
   private paused = false;
   private stalled: string | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
@@ -137,6 +139,7 @@ export class RadioSession extends EventEmitter {
         sessionId: `radio:${this.guildId}`,
         requester: radioRequester(this.guildId),
         timeoutMs: s.clipTimeoutSeconds * 1000,
+        signal: this.ended.signal,
       });
       made.catch(() => undefined); // handled in order below
       this.order = this.order.then(async () => {
@@ -421,6 +424,7 @@ export class RadioSession extends EventEmitter {
   private async end(reason: string, forget: boolean): Promise<void> {
     this.stopped = true;
     this.clearTimers();
+    this.ended.abort();
     try {
       if (forget) await this.postNowPlaying(reason);
       else await this.deps.store.save(this.record);
