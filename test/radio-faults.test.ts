@@ -23,7 +23,7 @@ const onRejection = (reason: unknown) => void rejections.push(reason);
 
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
-  world = await RadioWorld.start({ guilds: 4, usersPerGuild: 2, settings: { voiceRejoins: 0, roundSeconds: 3, nowPlayingIntervalMs: 500 } });
+  world = await RadioWorld.start({ guilds: 4, usersPerGuild: 2, settings: { voiceRejoins: 0, roundSeconds: 4, nowPlayingIntervalMs: 500 } });
 }, 100_000);
 afterAll(async () => {
   process.off('unhandledRejection', onRejection);
@@ -65,6 +65,39 @@ describe('radio lifecycle faults', () => {
     expect(rejections).toEqual([]);
     expect(await world.manager().store.load(g.guild.id)).toBeNull();
     await waitFor(() => !world.standin.state.guild(g.guild.id).voiceStates.has(world.standin.botUser.id), 5_000, 'the bot to leave voice');
+  }, 90_000);
+});
+
+describe('vote rounds', () => {
+  const roundMessages = (g: RadioGuild) => world.botMessages(g.text.id).filter((m) => /Radio round \d/.test(m.message.content));
+
+  it('a round nobody suggested anything in ends without a message', async () => {
+    const g = world.guilds[2];
+    const session = await startRadio(g);
+    const rounds: unknown[] = [];
+    session.on('round', (r) => rounds.push(r));
+    await waitFor(() => rounds.length >= 2, 4 * world.settings.roundSeconds * 1000, 'two rounds to end');
+    expect(roundMessages(g)).toEqual([]);
+    await session.stop();
+  }, 90_000);
+
+  it('/radio suggest defers at once, and two suggestions at the same moment share one vote message', async () => {
+    const g = world.guilds[3];
+    g.users[1].setVoiceChannel(g.guild, g.voice);
+    const session = await startRadio(g);
+    // Right after a round ends, so the whole next round is ahead of the two suggestions.
+    await new Promise((r) => session.once('round', r));
+    const runs = [g.users[0].runSlashCommand(g.guild, g.text, 'radio suggest', { prompt: 'jazz drums' }), g.users[1].runSlashCommand(g.guild, g.text, 'radio suggest', { prompt: 'ambient pads' })];
+    const replies = await Promise.all(runs.map((r) => r.waitForOriginal((v) => !v.loading && v.content.length > 0, 10_000)));
+    for (const r of runs) expect(r.record.acknowledgement?.type).toBe(5); // deferred (ephemeral), not answered late
+    expect(replies.map((r) => r.ephemeral)).toEqual([true, true]);
+    expect(replies.map((r) => r.content).sort()).toEqual([expect.stringMatching(/Added as 1️⃣/), expect.stringMatching(/Added as 2️⃣/)]);
+    await waitFor(() => (roundMessages(g)[0]?.reactions.size ?? 0) === 2, 10_000, 'the vote message with both number reactions');
+    const votes = roundMessages(g).filter((m) => m.message.content.includes('react with a number'));
+    expect(votes).toHaveLength(1);
+    expect(votes[0].message.content).toContain('jazz drums');
+    expect(votes[0].message.content).toContain('ambient pads');
+    await session.stop();
   }, 90_000);
 });
 

@@ -56,6 +56,7 @@ export class RadioSession extends EventEmitter {
   private readonly stream: CrossfadeStream<RadioClipMeta>;
   private inflight = 0;
   private order: Promise<void> = Promise.resolve();
+  private voteUpdates: Promise<void> = Promise.resolve();
   private started = false;
   /** Set the moment stop or suspend begins, so every path sees the radio as ending at once. */
   private stopped = false;
@@ -274,10 +275,12 @@ export class RadioSession extends EventEmitter {
     this.armRoundTimer();
     await this.save();
     this.emit('round', { number: finished.data.number, winner: winner?.suggestion.prompt ?? null });
+    // A round nobody suggested anything in ends silently: no message every round on a quiet radio.
+    if (finished.data.suggestions.length === 0) return;
     const channel = await this.textChannel();
     if (!channel) return;
     try {
-      if (voteMessageId && finished.data.suggestions.length) {
+      if (voteMessageId) {
         const counts = finished.tally(listeners);
         const msg = await channel.messages.fetch(voteMessageId);
         await msg.edit(`${voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now())}\n**Closed.**`);
@@ -296,7 +299,17 @@ export class RadioSession extends EventEmitter {
     }, 1000);
   }
 
-  private async updateVoteMessage(addReactions: boolean): Promise<void> {
+  /**
+   * One update at a time: two suggestions at the same moment must not both see "no vote message
+   * yet" and post two, leaving the first one's reactions on a message nobody counts.
+   */
+  private updateVoteMessage(addReactions: boolean): Promise<void> {
+    const next = this.voteUpdates.then(() => this.writeVoteMessage(addReactions));
+    this.voteUpdates = next;
+    return next;
+  }
+
+  private async writeVoteMessage(addReactions: boolean): Promise<void> {
     const channel = await this.textChannel();
     if (!channel || this.stopped) return;
     const { suggestions } = this.round.data;
