@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';
 
 const int = (name: string, min: number, fallback: number) =>
@@ -50,8 +51,8 @@ const workerEnv = z.object({
   METRICS_PORT: int('METRICS_PORT', 0, 9464),
   REDIS_PREFIX: redisPrefix,
   JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 3),
-  LOCK_DURATION_MS: int('LOCK_DURATION_MS', 1000, 30_000),
-  STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, 30_000),
+  LOCK_DURATION_MS: int('LOCK_DURATION_MS', 1000, DEFAULT_LOCK_DURATION_MS),
+  STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, DEFAULT_STALLED_INTERVAL_MS),
   HEARTBEAT_TTL_MS: int('HEARTBEAT_TTL_MS', 1000, 15_000),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 0, 120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
