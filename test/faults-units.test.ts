@@ -16,6 +16,7 @@ import { encodeWav } from '../src/pipeline/audio/encode.ts';
 import { demuxerForName } from '../src/pipeline/audio/formats.ts';
 import { DiscordStandin } from './standin/index.ts';
 import { ConfigError, workerConfigFromEnv } from '../src/jobs/config.ts';
+import { parseRedisUrl, RedisAddressError } from '../src/jobs/connection.ts';
 import { DEFAULT_MODEL_ID } from '../src/pipeline/default-model.ts';
 import { AudioWorkerCrashedError, griffinLim, stopAudioWorker } from '../src/pipeline/spectrogram/griffin-lim.ts';
 import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
@@ -133,5 +134,18 @@ describe('uploads', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Redis addresses', () => {
+  it('reads single, Sentinel and Cluster addresses, and asks Cluster for a hash-tagged prefix', () => {
+    expect(parseRedisUrl('redis://127.0.0.1:6379')).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
+    expect(parseRedisUrl('redis-sentinel://:pw@10.0.0.1:26379,10.0.0.2:26380/mymaster')).toEqual({
+      kind: 'sentinel', name: 'mymaster', password: 'pw', sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }],
+    });
+    expect(parseRedisUrl('redis-cluster://a:7000,b:7001')).toEqual({ kind: 'cluster', nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }] });
+    expect(() => parseRedisUrl('redis-sentinel://10.0.0.1:26379')).toThrow(RedisAddressError);
+    expect(() => workerConfigFromEnv({ REDIS_URL: 'redis-cluster://a:7000', REDIS_PREFIX: 'riffcord' })).toThrow(/hash tag.*\{riffcord\}/);
+    expect(workerConfigFromEnv({ REDIS_URL: 'redis-cluster://a:7000', REDIS_PREFIX: '{riffcord}' }).prefix).toBe('{riffcord}');
   });
 });

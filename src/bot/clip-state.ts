@@ -5,7 +5,7 @@
  * not stored: it is downloaded again from the result message's attachment.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { promptInputSchema } from '../jobs/types.ts';
@@ -33,7 +33,7 @@ export const CLIP_ID = /^[A-Za-z0-9_-]{12}$/;
 
 export class ClipStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}

@@ -4,7 +4,7 @@
  * The token is kept here and handed to discord.js only; nothing logs the config object whole.
  */
 import { z } from 'zod';
-import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
+import { checkRedisPair, ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
@@ -108,7 +108,7 @@ const botEnv = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
     .optional()
     .default('info'),
-});
+}).superRefine(checkRedisPair);
 
 export function botConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BotConfig {
   const problems: string[] = [];

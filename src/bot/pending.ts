@@ -6,7 +6,7 @@
  * set of the job ids, scored by when their record expires, lets adoption read only the deliveries
  * in progress (no SCAN over the key space).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 
 /** Discord's interaction tokens live 15 minutes; past that the reply cannot be edited. */
@@ -32,7 +32,7 @@ export type PendingDelivery = z.infer<typeof recordSchema>;
 
 export class PendingDeliveries {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     /** Who holds leases taken by this process. */
     readonly owner: string,

@@ -6,7 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { cacheKeyOf } from './canonical.ts';
 import { connect } from './connection.ts';
@@ -60,14 +60,14 @@ export interface QueuePlace {
 
 export class JobsClient {
   readonly keys: Keys;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly store: BinaryStore;
   private readonly limiter: Limiter;
   private readonly limits: LimitsConfig;
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
   /** QueueEvents' own connections: BullMQ does not close a connection it was given, so close() does. */
-  private readonly eventConnections: Redis[] = [];
+  private readonly eventConnections: RedisConnection[] = [];
 
   constructor(private readonly opts: JobsClientOptions) {
     this.keys = makeKeys(opts.prefix);
@@ -186,7 +186,7 @@ export class JobsClient {
 
   // --- used by JobHandle -------------------------------------------------------------------------
 
-  /** @internal */ get redisClient(): Redis {
+  /** @internal */ get redisClient(): RedisConnection {
     return this.redis;
   }
   /** @internal */ get binaryStore(): BinaryStore {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
+import { hasHashTag, parseRedisUrl, RedisAddressError } from './connection.ts';
+import { PREFIX } from './keys.ts';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';
 
@@ -27,13 +29,31 @@ export const redisPrefix = z
   .optional()
   .transform((v, ctx) => {
     const p = v?.trim() || 'riffcord';
-    if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_' and '-' (got "${v}")` });
+    if (!PREFIX.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_', '-' and a {hash tag} (got "${v}")` });
     return p;
   });
 
-export const redisUrl = z
-  .string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' })
-  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), { message: 'REDIS_URL must look like redis://host:port (or rediss:// for TLS)' });
+export const redisUrl = z.string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' }).superRefine((v, ctx) => {
+  try {
+    parseRedisUrl(v);
+  } catch (err) {
+    if (!(err instanceof RedisAddressError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
+/** Redis Cluster keeps a multi-key command to one slot: every key of the prefix must hash alike. */
+export function checkRedisPair(env: { REDIS_URL: string; REDIS_PREFIX: string }, ctx: z.RefinementCtx): void {
+  let cluster = false;
+  try {
+    cluster = parseRedisUrl(env.REDIS_URL).kind === 'cluster';
+  } catch {
+    return; // reported by redisUrl
+  }
+  if (cluster && !hasHashTag(env.REDIS_PREFIX)) {
+    ctx.addIssue({ code: 'custom', message: `with Redis Cluster, REDIS_PREFIX must hold a hash tag so all keys share a slot, e.g. {${env.REDIS_PREFIX}} (got "${env.REDIS_PREFIX}")` });
+  }
+}
 
 const workerEnv = z.object({
   REDIS_URL: redisUrl,
@@ -56,7 +76,7 @@ const workerEnv = z.object({
   HEARTBEAT_TTL_MS: int('HEARTBEAT_TTL_MS', 1000, 15_000),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 0, 120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
-});
+}).superRefine(checkRedisPair);
 
 export interface WorkerConfig {
   redisUrl: string;

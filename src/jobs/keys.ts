@@ -27,6 +27,9 @@ export interface Keys {
   rate(scope: 'user' | 'guild', id: string): string;
 }
 
+/** Key prefixes: a {hash tag} (Redis Cluster) may wrap part of it. */
+export const PREFIX = /^[A-Za-z0-9{][A-Za-z0-9:_{}-]*$/;
+
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export class InvalidModelIdError extends Error {
@@ -43,7 +46,7 @@ export function checkModelId(modelId: string): string {
 }
 
 export function makeKeys(prefix = 'riffcord'): Keys {
-  if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(prefix)) throw new Error(`Redis key prefix "${prefix}" may only use letters, digits, ':', '_' and '-'`);
+  if (!PREFIX.test(prefix)) throw new Error(`Redis key prefix "${prefix}" may only use letters, digits, ':', '_', '-' and a {hash tag}`);
   return {
     prefix,
     queuePrefix: `${prefix}:gen`,

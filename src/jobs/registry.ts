@@ -5,7 +5,7 @@
  * call whatever the size of the key space (no SCAN). Times are Redis's clock (TIME inside the
  * scripts), so worker clocks do not matter.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 
 export interface WorkerBeat {
@@ -49,7 +49,7 @@ const member = (b: WorkerBeat) => `${b.modelId} ${b.workerId}`;
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     private readonly beats: WorkerBeat[],
     private readonly ttlMs: number,
@@ -77,7 +77,7 @@ export class Heartbeat {
   }
 }
 
-export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerBeat[]> {
+export async function liveWorkers(redis: RedisConnection, keys: Keys): Promise<WorkerBeat[]> {
   const values = (await redis.eval(LIVE, 2, keys.workerIndex(), keys.workerBeats())) as (string | null)[];
   const beats: WorkerBeat[] = [];
   for (const v of values) {
@@ -91,7 +91,7 @@ export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerBeat[
   return beats;
 }
 
-export async function liveModels(redis: Redis, keys: Keys): Promise<ModelStatus[]> {
+export async function liveModels(redis: RedisConnection, keys: Keys): Promise<ModelStatus[]> {
   const byModel = new Map<string, ModelStatus>();
   for (const b of await liveWorkers(redis, keys)) {
     const s = byModel.get(b.modelId) ?? { modelId: b.modelId, workers: 0, slots: 0 };

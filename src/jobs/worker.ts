@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Generator } from '../pipeline/generation.ts';
 import { connect } from './connection.ts';
 import { recordRuntime } from './eta.ts';
@@ -53,8 +53,8 @@ class ShutdownAbort extends Error {
 export class GenerationWorker {
   readonly workerId: string;
   private readonly keys: Keys;
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly store: BinaryStore;
   private readonly limiter: Limiter;
   private readonly log: Logger;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ChannelType, Events, PermissionFlagsBits, type Client, type Guild, type MessageReaction, type PartialMessageReaction, type PartialUser, type User, type VoiceState } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
@@ -19,7 +19,7 @@ import { VoteRound } from './votes.ts';
 export interface RadioManagerDeps {
   client: Client;
   jobs: JobsClient;
-  redis: Redis;
+  redis: RedisConnection;
   redisPrefix: string;
   log: Logger;
   settings?: RadioSettings;

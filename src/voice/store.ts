@@ -3,7 +3,7 @@
  * is owned through a lease its bot process renews: with several shards (or a rolling restart) a
  * process resumes only the radios nobody holds, and never touches another shard's.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import type { PlanState } from './plan.ts';
 import type { RadioSettings } from './settings.ts';
 import type { RoundData } from './votes.ts';
@@ -29,7 +29,7 @@ const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 export class RadioStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

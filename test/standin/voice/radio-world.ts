@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { APIChannel, APIGuild } from 'discord-api-types/v10';
 import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../../src/jobs/connection.ts';
 import { pino, type Logger } from 'pino';
 import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
 import { guarded } from '../../../src/bot/respond.ts';
@@ -52,7 +52,7 @@ export class RadioWorld {
   worker: WorkerChild | null = null;
   client: Client | null = null;
   config!: BotConfig;
-  redis!: Redis;
+  redis!: RedisConnection;
   logs: Record<string, unknown>[] = [];
   settings!: RadioSettings;
   private options!: RadioWorldOptions;
