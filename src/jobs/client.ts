@@ -11,7 +11,7 @@ import type { GenerationRequest } from '../pipeline/generation.ts';
 import { cacheKeyOf } from './canonical.ts';
 import { connect } from './connection.ts';
 import { estimateSeconds, medianRuntimeMs } from './eta.ts';
-import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from './errors.ts';
+import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError, JobWaitTimeoutError } from './errors.ts';
 import { checkModelId, InvalidModelIdError, makeKeys, type Keys } from './keys.ts';
 import { DEFAULT_LIMITS, Limiter, type LimitsConfig, type LimitVerdict } from './limits.ts';
 import { liveModels, type ModelStatus } from './registry.ts';
@@ -305,7 +305,7 @@ export class JobHandle {
     return { state: state === 'delayed' ? 'delayed' : 'waiting', ahead, etaSeconds: estimateSeconds(ahead, slots, median) };
   }
 
-  /** Waits for the result; rejects with JobFailedError, JobCancelledError or JobGoneError. */
+  /** Waits for the result; rejects with JobFailedError, JobCancelledError, JobGoneError or (past `timeoutMs`) JobWaitTimeoutError. */
   async result(timeoutMs?: number): Promise<JobOutput> {
     if (this.cachedResult) return this.output(this.cachedResult.result, true);
     if (!this.events) throw new JobGoneError(this.id, 'the job');
@@ -321,6 +321,8 @@ export class JobHandle {
       if (err instanceof JobCancelledError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (message === 'cancelled') throw new JobCancelledError(this.id);
+      // BullMQ's own wording when waitUntilFinished gives up: not a failure of the job.
+      if (timeoutMs !== undefined && /timed out before finishing/.test(message)) throw new JobWaitTimeoutError(this.id, timeoutMs / 1000);
       throw JobFailedError.fromReason(this.id, message);
     }
     const stored = await this.client.binaryStore.getResult(ret.cacheKey);

@@ -69,6 +69,19 @@ export class JobCancelledError extends Error {
   }
 }
 
+/** The caller stopped waiting for the job after `seconds` (the job itself may still run). */
+export class JobWaitTimeoutError extends Error {
+  readonly jobId: string;
+  constructor(
+    jobId: string,
+    readonly seconds: number,
+  ) {
+    super(`job ${jobId} did not finish within ${seconds} s`);
+    this.name = 'JobWaitTimeoutError';
+    this.jobId = jobId;
+  }
+}
+
 /** The job's record or result expired from Redis before it was collected. */
 export class JobGoneError extends Error {
   readonly jobId: string;
