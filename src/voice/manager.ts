@@ -16,6 +16,9 @@ import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from './settings.ts';
 import { RADIO_LEASE_MS, RadioStore, type RadioRecord } from './store.ts';
 import { VoteRound } from './votes.ts';
 
+/** After a failed resume, how long before this process tries that guild's radio again. */
+const RESUME_RETRY_MS = 5 * 60_000;
+
 export interface RadioManagerDeps {
   client: Client;
   jobs: JobsClient;
@@ -45,6 +48,8 @@ export class RadioManager {
   private readonly settings: RadioSettings;
   readonly owner: string;
   private readonly leaseTimer: NodeJS.Timeout;
+  /** Guilds whose resume failed (no permission, channel full): not tried again before this time. */
+  private readonly retryAfter = new Map<string, number>();
 
   constructor(private readonly deps: RadioManagerDeps) {
     this.store = new RadioStore(deps.redis, deps.redisPrefix);
@@ -161,7 +166,7 @@ export class RadioManager {
     const resumed: RadioSession[] = [];
     for (const record of await this.store.list()) {
       const guildId = record.guildId;
-      if (this.sessions.has(guildId) || this.starting.has(guildId)) continue;
+      if (this.sessions.has(guildId) || this.starting.has(guildId) || (this.retryAfter.get(guildId) ?? 0) > Date.now()) continue;
       const guild = this.deps.client.guilds.cache.get(guildId);
       if (!guild) continue;
       if (!(await this.store.claim(guildId, this.owner))) continue;
@@ -174,8 +179,9 @@ export class RadioManager {
         const fresh = VoteRound.fresh(record.round.number, Date.now(), record.settings.maxSuggestions).data;
         resumed.push(await this.launch({ ...record, round: fresh, voteMessageId: undefined }));
       } catch (err) {
+        this.retryAfter.set(guildId, Date.now() + RESUME_RETRY_MS);
         await this.store.release(guildId, this.owner).catch(() => undefined);
-        this.deps.log.warn({ err, guildId }, 'could not resume a radio after the restart');
+        this.deps.log.warn({ err, guildId }, `could not resume a radio after the restart; trying again in ${RESUME_RETRY_MS / 60_000} min`);
       }
     }
     return resumed;
