@@ -94,7 +94,13 @@ describe('/morph and remix from an upload', () => {
     const audio = await decodeAudio(mp3.bytes, { sampleRate: 8000 });
     // Two clips with a crossfade: longer than one clip.
     expect(audio.channels[0].length / 8000).toBeGreaterThan(0.7);
-  }, 90_000);
+    // The buttons under a morph act on what the user heard last: the end prompt.
+    const morphed = run.original()!;
+    const variation = world.users[1].clickButton(morphed.message.id, idOf(morphed, 'Variation'));
+    await variation.waitForAck(3000);
+    const v = await variation.waitForOriginal(isResult, 60_000);
+    expect(v.embeds[0].description).toBe('fast techno');
+  }, 120_000);
 
   it('/riff with an uploaded audio file remixes it', async () => {
     const rate = 22050;

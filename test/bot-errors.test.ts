@@ -101,6 +101,13 @@ describe('failures', () => {
     expect(await ephemeral(riff(7, { prompt: '[bad-input] noise' }))).toMatch(/The generation failed: .*Please try again/);
   });
 
+  it('an internal failure tells the user in plain words; its text (paths, ffmpeg) goes only to the log', async () => {
+    const text = await ephemeral(riff(7, { prompt: '[internal] noise' }), 30_000);
+    expect(text).toMatch(/The generation failed on the music generator\. Please try again/);
+    expect(text).not.toMatch(/srv|ffmpeg|\.wav/);
+    expect(world.botLogs.some((l) => l.msg === 'handler failed' && JSON.stringify(l).includes('/srv/riffcord/tmp/in-3f2a.wav'))).toBe(true);
+  }, 40_000);
+
   it('expired buttons say so', async () => {
     const h = riff(8, { prompt: 'short loop' });
     await h.waitForOriginal(isResult, 15_000);

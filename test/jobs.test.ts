@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { JobsClient } from '../src/jobs/client.ts';
-import { JobCancelledError, JobFailedError, JobInputError, JobRejectedError } from '../src/jobs/errors.ts';
+import { JobCancelledError, JobFailedError, JobInputError, JobRejectedError, JobWaitTimeoutError } from '../src/jobs/errors.ts';
 import { createLogger } from '../src/jobs/logging.ts';
 import { JobMetrics } from '../src/jobs/metrics.ts';
 import { GenerationWorker } from '../src/jobs/worker.ts';
+import { userMessageFor } from '../src/bot/errors.ts';
 import { encodeWav } from '../src/pipeline/audio/encode.ts';
 import type { JobProgress } from '../src/jobs/types.ts';
 import { StandinGenerator } from './support/jobs-standin-generator.ts';
@@ -136,6 +137,27 @@ describe('job system', () => {
     expect(job?.attemptsMade).toBe(1);
     const after = (await metrics.retried.get()).values.reduce((n, v) => n + v.value, 0);
     expect(after).toBe(before);
+  });
+
+  it('an internal failure reaches the caller marked internal, so its text (paths, stderr) stays out of user replies', async () => {
+    const h = await client.enqueue({ kind: 'riff', request: request('[internal] noise', 32, { model: 'standin-a' }) }, user('u9'));
+    const err = await h.result(20_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailedError);
+    expect((err as JobFailedError).input).toBe(false);
+    const reply = userMessageFor(err);
+    expect(reply.internal).toBe(true);
+    expect(reply.text).not.toMatch(/srv|ffmpeg|\.wav/);
+    // A bad input keeps its message, worded for the user.
+    const bad = await (await client.enqueue({ kind: 'riff', request: request('[bad-input] noise', 33, { model: 'standin-a' }) }, user('u9'))).result(20_000).catch((e: unknown) => e);
+    expect(userMessageFor(bad).text).toContain('the init image is not a spectrogram riffcord can read');
+  });
+
+  it('a caller that stops waiting gets a timeout, not a failure of the job', async () => {
+    const h = await client.enqueue({ kind: 'riff', request: request('[slow] waited for', 34, { model: 'standin-a' }) }, user('u11'));
+    const err = await h.result(200).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobWaitTimeoutError);
+    expect(userMessageFor(err).text).toMatch(/took too long \(no result within 1 s\)/);
+    await h.result(20_000); // the job itself went on
   });
 
   it('a transient failure is retried with backoff and then succeeds', async () => {

@@ -4,15 +4,17 @@
  */
 import type { Attachment } from 'discord.js';
 import { AudioDecodeError, decodeAudio } from '../pipeline/audio/decode.ts';
+import { AUDIO_INPUT_EXTENSIONS, demuxerForName } from '../pipeline/audio/formats.ts';
 import { UserFacingError } from './errors.ts';
 
-const AUDIO_EXTENSIONS = ['.mp3', '.wav', '.ogg', '.opus', '.flac', '.m4a', '.aac', '.webm'];
+/** Longest the bot waits for an upload's bytes. */
+const DOWNLOAD_TIMEOUT_MS = 20_000;
 
 /** Cheap checks from the attachment's metadata, done before the reply is deferred. */
 export function checkAudioAttachment(a: Attachment, maxBytes: number): void {
   const name = a.name.toLowerCase();
   const byType = a.contentType?.startsWith('audio/') ?? false;
-  const byName = AUDIO_EXTENSIONS.some((e) => name.endsWith(e));
+  const byName = AUDIO_INPUT_EXTENSIONS.some((e) => name.endsWith(e));
   if (!byType && !byName) {
     throw new UserFacingError(`"${a.name}" is not an audio file. Attach an MP3, WAV, OGG or FLAC clip as \`audio\`.`);
   }
@@ -21,19 +23,49 @@ export function checkAudioAttachment(a: Attachment, maxBytes: number): void {
   }
 }
 
+/** Downloads at most `maxBytes`: refused from the Content-Length header, or as soon as the stream passes it. */
 export async function download(url: string, maxBytes: number, what: string): Promise<Uint8Array> {
-  let res: Response;
+  const tooLarge = () => new UserFacingError(`${what} is larger than ${(maxBytes / 1024 / 1024).toFixed(0)} MB.`);
+  const failed = () => new UserFacingError(`I could not download ${what} from Discord. Please try again.`);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), DOWNLOAD_TIMEOUT_MS);
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
-  } catch {
-    throw new UserFacingError(`I could not download ${what} from Discord. Please try again.`);
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: abort.signal });
+    } catch {
+      throw failed();
+    }
+    if (!res.ok) throw new UserFacingError(`I could not download ${what} from Discord (HTTP ${res.status}); it may have been deleted. Please try again.`);
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      abort.abort();
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of res.body ?? []) {
+        total += chunk.byteLength;
+        if (total > maxBytes) {
+          abort.abort();
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (err instanceof UserFacingError) throw err;
+      throw failed();
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return bytes;
+  } finally {
+    clearTimeout(timer);
   }
-  if (!res.ok) throw new UserFacingError(`I could not download ${what} from Discord (HTTP ${res.status}); it may have been deleted. Please try again.`);
-  const length = Number(res.headers.get('content-length') ?? 0);
-  if (length > maxBytes) throw new UserFacingError(`${what} is larger than ${(maxBytes / 1024 / 1024).toFixed(0)} MB.`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.byteLength > maxBytes) throw new UserFacingError(`${what} is larger than ${(maxBytes / 1024 / 1024).toFixed(0)} MB.`);
-  return bytes;
 }
 
 /** Downloads and decodes the upload, so a broken or too long file is refused before queueing. */
@@ -42,7 +74,7 @@ export async function loadAudioAttachment(a: Attachment, maxBytes: number, maxSe
   let seconds: number;
   try {
     const rate = 8000; // enough to measure the length cheaply
-    const { channels } = await decodeAudio(bytes, { sampleRate: rate, channels: 1, durationSeconds: maxSeconds + 1 });
+    const { channels } = await decodeAudio(bytes, { sampleRate: rate, channels: 1, durationSeconds: maxSeconds + 1, format: demuxerForName(a.name) });
     seconds = channels[0].length / rate;
   } catch (err) {
     if (err instanceof AudioDecodeError) throw new UserFacingError(`"${a.name}" could not be read as audio: ${err.message}. Attach a complete MP3, WAV, OGG or FLAC file.`);

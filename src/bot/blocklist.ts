@@ -4,7 +4,7 @@
  * the same list. Matching is on whole words after folding case and accents, so "Bad", "bád" and
  * "b.a.d" match "bad" while "badminton" does not.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 import { UserFacingError } from './errors.ts';
 
@@ -81,7 +81,7 @@ const stored = z.array(z.string().max(MAX_BLOCKED_ENTRY_CHARS)).max(MAX_BLOCKED_
 
 export class BlocklistStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -5,7 +5,7 @@
  * not stored: it is downloaded again from the result message's attachment.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { promptInputSchema } from '../jobs/types.ts';
@@ -33,7 +33,7 @@ export const CLIP_ID = /^[A-Za-z0-9_-]{12}$/;
 
 export class ClipStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}
@@ -45,7 +45,9 @@ export class ClipStateStore {
   async put(state: ClipState): Promise<string> {
     const id = randomBytes(9).toString('base64url');
     const { request } = state;
-    const keep: GenerationRequest = { start: request.start };
+    // An interpolated clip (a morph's last one, alpha 1) sounds like the end it is nearer to.
+    const heard = request.end && (request.alpha ?? 0) >= 0.5 ? request.end : request.start;
+    const keep: GenerationRequest = { start: heard };
     if (request.model) keep.model = request.model;
     if (request.steps !== undefined) keep.steps = request.steps;
     if (request.scheduler) keep.scheduler = request.scheduler;

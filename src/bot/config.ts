@@ -4,9 +4,10 @@
  * The token is kept here and handed to discord.js only; nothing logs the config object whole.
  */
 import { z } from 'zod';
-import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
+import { checkRedisPair, ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
 
 export type GuildAudioFormat = 'mp3' | 'opus';
 
@@ -81,7 +82,7 @@ const botEnv = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v), { message: "RIFFCORD_MODEL must be a model id (letters, digits, '.', '_', '-')" })
-    .transform((v) => v || 'riffcord-small'),
+    .transform((v) => v || DEFAULT_MODEL_ID),
   MAX_PROMPT_CHARS: int('MAX_PROMPT_CHARS', 10, MAX_PROMPT_CHARS, 300),
   MAX_STEPS: int('MAX_STEPS', 1, MAX_STEPS, 50),
   MAX_UPLOAD_MB: int('MAX_UPLOAD_MB', 1, 25, 8),
@@ -107,7 +108,7 @@ const botEnv = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
     .optional()
     .default('info'),
-});
+}).superRefine(checkRedisPair);
 
 export function botConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BotConfig {
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 /** What every command and button handler gets: configuration, the job client and the stores. */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
 import type { BlocklistStore } from './blocklist.ts';
@@ -13,7 +13,7 @@ import type { GuildSettingsStore } from './settings.ts';
 export interface BotContext {
   config: BotConfig;
   jobs: JobsClient;
-  redis: Redis;
+  redis: RedisConnection;
   settings: GuildSettingsStore;
   /** Words each guild blocks in prompts. */
   blocklist: BlocklistStore;

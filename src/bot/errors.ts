@@ -2,7 +2,7 @@
  * Turns anything that went wrong into the sentence the user reads: what happened and what to do.
  * Internal details (stack traces, Redis errors) stay in the log; the user gets plain words.
  */
-import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from '../jobs/errors.ts';
+import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError, JobWaitTimeoutError } from '../jobs/errors.ts';
 
 /** A problem with what the user asked for, worded for them already. */
 export class UserFacingError extends Error {
@@ -45,7 +45,11 @@ export function userMessageFor(err: unknown): UserMessage {
   }
   if (err instanceof JobInputError) return { text: `That request cannot be made: ${err.message}. Change it and try again.`, internal: false };
   if (err instanceof JobFailedError) {
-    return { text: `The generation failed: ${err.message}. Please try again; if it keeps failing, try other settings.`, internal: false };
+    if (err.input) return { text: `The generation failed: ${err.message}. Please try again; if it keeps failing, try other settings.`, internal: false };
+    return { text: 'The generation failed on the music generator. Please try again; if it keeps failing, try other settings or tell the server\'s admins.', internal: true };
+  }
+  if (err instanceof JobWaitTimeoutError) {
+    return { text: `The music generator took too long (no result within ${Math.max(1, Math.round(err.seconds))} s); it may be overloaded. Please try again later.`, internal: false };
   }
   if (err instanceof JobCancelledError) return { text: 'The job was cancelled before it finished. Run the command again to start over.', internal: false };
   if (err instanceof JobGoneError) return { text: 'The result expired before it could be delivered. Please run the command again.', internal: false };

@@ -2,7 +2,7 @@
  * Per-user limits a guild's admins set below the operator's (/settings limits). Counted in Redis
  * with the job system's Limiter under a per-guild key space, so every shard shares the count.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { makeKeys } from '../jobs/keys.ts';
 import { Limiter } from '../jobs/limits.ts';
 import { limitUsage, type LimitUsage } from '../jobs/usage.ts';
@@ -19,7 +19,7 @@ export interface Admission {
 
 export class GuildLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly inflightTtlMs: number,
   ) {}

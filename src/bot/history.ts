@@ -1,5 +1,5 @@
 /** What each user ran recently (for /info), newest first, a short list per user in Redis. */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 
 export const HISTORY_LENGTH = 10;
@@ -16,7 +16,7 @@ export type HistoryEntry = z.infer<typeof entrySchema>;
 
 export class JobHistory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

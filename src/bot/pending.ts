@@ -2,9 +2,11 @@
  * Deliveries in progress, kept in Redis so a result still reaches its user when the bot process
  * that accepted the job stops (restart, deploy, crash) before the job ends. Each record holds
  * what is needed to edit the reply through the interaction webhook (token, valid 15 minutes) and
- * a lease its follower renews; a record whose lease lapsed is adopted by any bot process.
+ * a lease its follower renews; a record whose lease lapsed is adopted by any bot process. A sorted
+ * set of the job ids, scored by when their record expires, lets adoption read only the deliveries
+ * in progress (no SCAN over the key space).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 
 /** Discord's interaction tokens live 15 minutes; past that the reply cannot be edited. */
@@ -30,7 +32,7 @@ export type PendingDelivery = z.infer<typeof recordSchema>;
 
 export class PendingDeliveries {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     /** Who holds leases taken by this process. */
     readonly owner: string,
@@ -42,11 +44,19 @@ export class PendingDeliveries {
   private lease(jobId: string): string {
     return `${this.prefix}:bot:pending-lease:${jobId}`;
   }
+  private get index(): string {
+    return `${this.prefix}:bot:pending-index`;
+  }
 
   /** Records a delivery this process follows (its lease taken at once). */
   async add(p: PendingDelivery): Promise<void> {
     const ttl = Math.max(1000, p.createdAt + INTERACTION_TOKEN_MS - Date.now());
-    await this.redis.multi().set(this.key(p.jobId), JSON.stringify(p), 'PX', ttl).set(this.lease(p.jobId), this.owner, 'PX', LEASE_MS).exec();
+    await this.redis
+      .multi()
+      .set(this.key(p.jobId), JSON.stringify(p), 'PX', ttl)
+      .set(this.lease(p.jobId), this.owner, 'PX', LEASE_MS)
+      .zadd(this.index, Date.now() + ttl, p.jobId)
+      .exec();
   }
 
   async renew(jobIds: string[]): Promise<void> {
@@ -74,30 +84,24 @@ export class PendingDeliveries {
   }
 
   async done(jobId: string): Promise<void> {
-    await this.redis.del(this.key(jobId), this.lease(jobId));
+    await this.redis.multi().del(this.key(jobId), this.lease(jobId)).zrem(this.index, jobId).exec();
   }
 
   /** Deliveries nobody follows any more, each now leased to this process. */
   async adoptOrphans(): Promise<PendingDelivery[]> {
+    await this.redis.zremrangebyscore(this.index, '-inf', Date.now());
     const adopted: PendingDelivery[] = [];
-    let cursor = '0';
-    const pattern = `${this.prefix}:bot:pending:*`;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const jobId = key.slice(key.lastIndexOf(':') + 1);
-        const claimed = await this.redis.set(this.lease(jobId), this.owner, 'PX', LEASE_MS, 'NX');
-        if (claimed !== 'OK') continue;
-        const raw = await this.redis.get(key);
-        const parsed = raw ? recordSchema.safeParse(JSON.parse(raw)) : null;
-        if (!parsed?.success) {
-          await this.redis.del(key, this.lease(jobId));
-          continue;
-        }
-        adopted.push(parsed.data);
+    for (const jobId of await this.redis.zrange(this.index, 0, -1)) {
+      const claimed = await this.redis.set(this.lease(jobId), this.owner, 'PX', LEASE_MS, 'NX');
+      if (claimed !== 'OK') continue;
+      const raw = await this.redis.get(this.key(jobId));
+      const parsed = raw ? recordSchema.safeParse(JSON.parse(raw)) : null;
+      if (!parsed?.success) {
+        await this.done(jobId);
+        continue;
       }
-    } while (cursor !== '0');
+      adopted.push(parsed.data);
+    }
     return adopted;
   }
 }

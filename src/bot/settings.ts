@@ -2,7 +2,7 @@
  * Per-guild settings chosen by the guild's admins with /settings, kept in Redis (one JSON value
  * per guild) so every shard sees the same. Limits can only be tightened below the operator's.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 import type { GuildAudioFormat } from './config.ts';
 
@@ -27,7 +27,7 @@ export const MAX_ALLOWED_CHANNELS = 50;
 
 export class GuildSettingsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly defaults: { audioFormat: GuildAudioFormat },
   ) {}

@@ -111,10 +111,12 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
       requireListener(session, userId, 'suggest');
       const prompt = checkPrompt(interaction.options.getString('prompt', true), ctx.config.maxPromptChars);
       await ctx.blocklist.check(guild.id, [prompt]);
+      // Saving and posting the vote message takes several Redis and Discord calls: answer within 3 s first.
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const result = await session.suggest(userId, prompt);
-      if (result.ok) await interaction.reply(ephemeral(`Added as ${NUMBER_EMOJIS[result.index]}. Listeners vote with the number reactions on the round’s message.`));
-      else if (result.reason === 'duplicate') await interaction.reply(ephemeral(`That is already suggestion ${NUMBER_EMOJIS[result.index]} this round; vote for it with its reaction.`));
-      else await interaction.reply(ephemeral('This round already has its 5 suggestions. Vote for one of them, or suggest again next round.'));
+      if (result.ok) await interaction.editReply(`Added as ${NUMBER_EMOJIS[result.index]}. Listeners vote with the number reactions on the round’s message.`);
+      else if (result.reason === 'duplicate') await interaction.editReply(`That is already suggestion ${NUMBER_EMOJIS[result.index]} this round; vote for it with its reaction.`);
+      else await interaction.editReply('This round already has its 5 suggestions. Vote for one of them, or suggest again next round.');
       return;
     }
     case 'skip': {

@@ -6,12 +6,12 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { cacheKeyOf } from './canonical.ts';
 import { connect } from './connection.ts';
 import { estimateSeconds, medianRuntimeMs } from './eta.ts';
-import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from './errors.ts';
+import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError, JobWaitTimeoutError } from './errors.ts';
 import { checkModelId, InvalidModelIdError, makeKeys, type Keys } from './keys.ts';
 import { DEFAULT_LIMITS, Limiter, type LimitsConfig, type LimitVerdict } from './limits.ts';
 import { liveModels, type ModelStatus } from './registry.ts';
@@ -32,8 +32,9 @@ import {
   type WireImage,
   type WireRequest,
 } from './types.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
 
-export const DEFAULT_MODEL = 'riffcord-small';
+export const DEFAULT_MODEL = DEFAULT_MODEL_ID;
 
 export interface JobsClientOptions {
   redisUrl: string;
@@ -59,14 +60,14 @@ export interface QueuePlace {
 
 export class JobsClient {
   readonly keys: Keys;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly store: BinaryStore;
   private readonly limiter: Limiter;
   private readonly limits: LimitsConfig;
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
   /** QueueEvents' own connections: BullMQ does not close a connection it was given, so close() does. */
-  private readonly eventConnections: Redis[] = [];
+  private readonly eventConnections: RedisConnection[] = [];
 
   constructor(private readonly opts: JobsClientOptions) {
     this.keys = makeKeys(opts.prefix);
@@ -185,7 +186,7 @@ export class JobsClient {
 
   // --- used by JobHandle -------------------------------------------------------------------------
 
-  /** @internal */ get redisClient(): Redis {
+  /** @internal */ get redisClient(): RedisConnection {
     return this.redis;
   }
   /** @internal */ get binaryStore(): BinaryStore {
@@ -304,7 +305,7 @@ export class JobHandle {
     return { state: state === 'delayed' ? 'delayed' : 'waiting', ahead, etaSeconds: estimateSeconds(ahead, slots, median) };
   }
 
-  /** Waits for the result; rejects with JobFailedError, JobCancelledError or JobGoneError. */
+  /** Waits for the result; rejects with JobFailedError, JobCancelledError, JobGoneError or (past `timeoutMs`) JobWaitTimeoutError. */
   async result(timeoutMs?: number): Promise<JobOutput> {
     if (this.cachedResult) return this.output(this.cachedResult.result, true);
     if (!this.events) throw new JobGoneError(this.id, 'the job');
@@ -333,7 +334,9 @@ export class JobHandle {
       if (err instanceof JobCancelledError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (message === 'cancelled') throw new JobCancelledError(this.id);
-      throw new JobFailedError(this.id, message);
+      // BullMQ's own wording when waitUntilFinished gives up: not a failure of the job.
+      if (timeoutMs !== undefined && /timed out before finishing/.test(message)) throw new JobWaitTimeoutError(this.id, timeoutMs / 1000);
+      throw JobFailedError.fromReason(this.id, message);
     } finally {
       events.off('removed', onRemoved!);
     }

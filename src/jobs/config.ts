@@ -3,6 +3,10 @@
  * its own line, in the variable's name, with what it should be.
  */
 import { z } from 'zod';
+import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
+import { hasHashTag, parseRedisUrl, RedisAddressError } from './connection.ts';
+import { PREFIX } from './keys.ts';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';
 
 const int = (name: string, min: number, fallback: number) =>
@@ -25,19 +29,39 @@ export const redisPrefix = z
   .optional()
   .transform((v, ctx) => {
     const p = v?.trim() || 'riffcord';
-    if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_' and '-' (got "${v}")` });
+    if (!PREFIX.test(p)) ctx.addIssue({ code: 'custom', message: `REDIS_PREFIX may only use letters, digits, ':', '_', '-' and a {hash tag} (got "${v}")` });
     return p;
   });
 
-export const redisUrl = z
-  .string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' })
-  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), { message: 'REDIS_URL must look like redis://host:port (or rediss:// for TLS)' });
+export const redisUrl = z.string({ message: 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' }).superRefine((v, ctx) => {
+  try {
+    parseRedisUrl(v);
+  } catch (err) {
+    if (!(err instanceof RedisAddressError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
+/** Redis Cluster keeps a multi-key command to one slot: every key of the prefix must hash alike. */
+export function checkRedisPair(env: { REDIS_URL: string; REDIS_PREFIX: string }, ctx: z.RefinementCtx): void {
+  let cluster = false;
+  try {
+    cluster = parseRedisUrl(env.REDIS_URL).kind === 'cluster';
+  } catch {
+    return; // reported by redisUrl
+  }
+  if (cluster && !hasHashTag(env.REDIS_PREFIX)) {
+    ctx.addIssue({ code: 'custom', message: `with Redis Cluster, REDIS_PREFIX must hold a hash tag so all keys share a slot, e.g. {${env.REDIS_PREFIX}} (got "${env.REDIS_PREFIX}")` });
+  }
+}
 
 const workerEnv = z.object({
   REDIS_URL: redisUrl,
   RIFFCORD_MODELS: z
-    .string({ message: 'RIFFCORD_MODELS is not set: give a comma-separated list of model ids or model folders to serve' })
+    .string()
+    .optional()
     .transform((v, ctx) => {
+      if (v === undefined) return [DEFAULT_MODEL_ID];
       const list = v.split(',').map((s) => s.trim()).filter(Boolean);
       if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'RIFFCORD_MODELS lists no model' });
       return list;
@@ -47,12 +71,12 @@ const workerEnv = z.object({
   METRICS_PORT: int('METRICS_PORT', 0, 9464),
   REDIS_PREFIX: redisPrefix,
   JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 3),
-  LOCK_DURATION_MS: int('LOCK_DURATION_MS', 1000, 30_000),
-  STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, 30_000),
+  LOCK_DURATION_MS: int('LOCK_DURATION_MS', 1000, DEFAULT_LOCK_DURATION_MS),
+  STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, DEFAULT_STALLED_INTERVAL_MS),
   HEARTBEAT_TTL_MS: int('HEARTBEAT_TTL_MS', 1000, 15_000),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 0, 120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
-});
+}).superRefine(checkRedisPair);
 
 export interface WorkerConfig {
   redisUrl: string;

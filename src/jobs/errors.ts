@@ -31,13 +31,32 @@ export class JobInputError extends Error {
   }
 }
 
-/** The job ran and failed for good (after retries, or at once for bad input). */
+/** How a worker marks a failure caused by the request (worded for its user) in BullMQ's failed reason. */
+const INPUT_FAILURE_PREFIX = 'input: ';
+
+export function inputFailureReason(message: string): string {
+  return `${INPUT_FAILURE_PREFIX}${message}`;
+}
+
+/**
+ * The job ran and failed for good (after retries, or at once for bad input). `input` is true when
+ * the request was at fault and `message` is worded for the user; otherwise `message` is internal
+ * (stack lines, stderr, paths) and belongs in logs only.
+ */
 export class JobFailedError extends Error {
   readonly jobId: string;
-  constructor(jobId: string, message: string) {
+  readonly input: boolean;
+  constructor(jobId: string, message: string, input = false) {
     super(message);
     this.name = 'JobFailedError';
     this.jobId = jobId;
+    this.input = input;
+  }
+
+  /** From the failed reason BullMQ recorded for the job. */
+  static fromReason(jobId: string, reason: string): JobFailedError {
+    const input = reason.startsWith(INPUT_FAILURE_PREFIX);
+    return new JobFailedError(jobId, input ? reason.slice(INPUT_FAILURE_PREFIX.length) : reason, input);
   }
 }
 
@@ -46,6 +65,19 @@ export class JobCancelledError extends Error {
   constructor(jobId: string) {
     super(`job ${jobId} was cancelled`);
     this.name = 'JobCancelledError';
+    this.jobId = jobId;
+  }
+}
+
+/** The caller stopped waiting for the job after `seconds` (the job itself may still run). */
+export class JobWaitTimeoutError extends Error {
+  readonly jobId: string;
+  constructor(
+    jobId: string,
+    readonly seconds: number,
+  ) {
+    super(`job ${jobId} did not finish within ${seconds} s`);
+    this.name = 'JobWaitTimeoutError';
     this.jobId = jobId;
   }
 }

@@ -2,17 +2,17 @@
  * Honest waiting-time estimates: from the run times workers actually measured recently (kept per
  * model in Redis, newest first) and the number of live worker slots. No samples yet: no estimate.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 
 export const RUNTIME_SAMPLES = 50;
 
-export async function recordRuntime(redis: Redis, keys: Keys, modelId: string, ms: number): Promise<void> {
+export async function recordRuntime(redis: RedisConnection, keys: Keys, modelId: string, ms: number): Promise<void> {
   const key = keys.runtimes(modelId);
   await redis.multi().lpush(key, String(Math.round(ms))).ltrim(key, 0, RUNTIME_SAMPLES - 1).expire(key, 7 * 24 * 3600).exec();
 }
 
-export async function medianRuntimeMs(redis: Redis, keys: Keys, modelId: string): Promise<number | null> {
+export async function medianRuntimeMs(redis: RedisConnection, keys: Keys, modelId: string): Promise<number | null> {
   const values = (await redis.lrange(keys.runtimes(modelId), 0, RUNTIME_SAMPLES - 1)).map(Number).filter(Number.isFinite);
   return median(values);
 }

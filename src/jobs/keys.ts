@@ -10,9 +10,10 @@ export interface Keys {
   readonly queuePrefix: string;
   /** BullMQ queue name for a model (BullMQ forbids ':' in names, so it is checked at the boundary). */
   queueName(modelId: string): string;
-  /** Heartbeat of one worker serving one model (expires when the worker stops beating). */
-  heartbeat(modelId: string, workerId: string): string;
-  heartbeatPattern(): string;
+  /** Live workers: a sorted set of `<model> <workerId>` scored by when each beat expires (Redis's clock). */
+  workerIndex(): string;
+  /** The beats themselves (JSON), a hash keyed like the index. */
+  workerBeats(): string;
   /** Binary result of a canonical request, also the result cache. */
   result(cacheKey: string): string;
   /** Binary job input (init image, uploaded audio), content-addressed. */
@@ -25,6 +26,9 @@ export interface Keys {
   inflight(scope: 'user' | 'guild', id: string): string;
   rate(scope: 'user' | 'guild', id: string): string;
 }
+
+/** Key prefixes: a {hash tag} (Redis Cluster) may wrap part of it. */
+export const PREFIX = /^[A-Za-z0-9{][A-Za-z0-9:_{}-]*$/;
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -42,13 +46,13 @@ export function checkModelId(modelId: string): string {
 }
 
 export function makeKeys(prefix = 'riffcord'): Keys {
-  if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(prefix)) throw new Error(`Redis key prefix "${prefix}" may only use letters, digits, ':', '_' and '-'`);
+  if (!PREFIX.test(prefix)) throw new Error(`Redis key prefix "${prefix}" may only use letters, digits, ':', '_', '-' and a {hash tag}`);
   return {
     prefix,
     queuePrefix: `${prefix}:gen`,
     queueName: (modelId) => checkModelId(modelId),
-    heartbeat: (modelId, workerId) => `${prefix}:worker:${modelId}:${workerId}`,
-    heartbeatPattern: () => `${prefix}:worker:*`,
+    workerIndex: () => `${prefix}:workers`,
+    workerBeats: () => `${prefix}:workers:beats`,
     result: (cacheKey) => `${prefix}:result:${cacheKey}`,
     blob: (sha) => `${prefix}:blob:${sha}`,
     cancel: (jobId) => `${prefix}:cancel:${jobId}`,

@@ -3,7 +3,7 @@
  * one Lua script so two bot shards cannot both squeeze past a limit. In-flight entries carry a
  * deadline so a job whose release was lost (a crashed client) stops counting after `inflightTtlMs`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 import type { Requester } from './types.ts';
 
@@ -69,7 +69,7 @@ return {'ok'}
 
 export class Limiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     private readonly config: LimitsConfig,
   ) {}

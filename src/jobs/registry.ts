@@ -1,9 +1,11 @@
 /**
- * Which models have a live worker. Each worker writes one key per model it serves,
- * `<prefix>:worker:<model>:<workerId>`, with a TTL it keeps refreshing; a worker that dies simply
- * stops refreshing and drops out after the TTL. Expiry is Redis's clock, so worker clocks do not matter.
+ * Which models have a live worker. Each worker keeps one entry per model it serves in a sorted
+ * set scored by when its beat expires, with the beat itself in a hash beside it; a worker that dies
+ * simply stops refreshing and its entry is pruned once the score is past. Reading costs one script
+ * call whatever the size of the key space (no SCAN). Times are Redis's clock (TIME inside the
+ * scripts), so worker clocks do not matter.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 
 export interface WorkerBeat {
@@ -22,10 +24,32 @@ export interface ModelStatus {
   slots: number;
 }
 
+const NOW_MS = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+/** KEYS: index, beats. ARGV: ttl ms, then member/JSON pairs. */
+const BEAT = `${NOW_MS}
+for i = 2, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+end`;
+
+/** KEYS: index, beats. Prunes expired entries, returns the live beats. */
+const LIVE = `${NOW_MS}
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[1], unpack(gone))
+  redis.call('HDEL', KEYS[2], unpack(gone))
+end
+local live = redis.call('ZRANGE', KEYS[1], 0, -1)
+if #live == 0 then return {} end
+return redis.call('HMGET', KEYS[2], unpack(live))`;
+
+const member = (b: WorkerBeat) => `${b.modelId} ${b.workerId}`;
+
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     private readonly beats: WorkerBeat[],
     private readonly ttlMs: number,
@@ -39,32 +63,25 @@ export class Heartbeat {
   }
 
   private async beat(): Promise<void> {
-    const m = this.redis.multi();
-    for (const b of this.beats) m.set(this.keys.heartbeat(b.modelId, b.workerId), JSON.stringify(b), 'PX', this.ttlMs);
-    await m.exec();
+    const args = this.beats.flatMap((b) => [member(b), JSON.stringify(b)]);
+    await this.redis.eval(BEAT, 2, this.keys.workerIndex(), this.keys.workerBeats(), this.ttlMs, ...args);
   }
 
-  /** Stops beating and removes the keys, so clients stop counting this worker at once. */
+  /** Stops beating and removes the entries, so clients stop counting this worker at once. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.beats.length > 0) await this.redis.del(...this.beats.map((b) => this.keys.heartbeat(b.modelId, b.workerId)));
+    if (this.beats.length === 0) return;
+    const members = this.beats.map(member);
+    await this.redis.multi().zrem(this.keys.workerIndex(), ...members).hdel(this.keys.workerBeats(), ...members).exec();
   }
 }
 
-export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerBeat[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.heartbeatPattern(), 'COUNT', 500);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  if (found.length === 0) return [];
-  const values = await redis.mget(...found);
+export async function liveWorkers(redis: RedisConnection, keys: Keys): Promise<WorkerBeat[]> {
+  const values = (await redis.eval(LIVE, 2, keys.workerIndex(), keys.workerBeats())) as (string | null)[];
   const beats: WorkerBeat[] = [];
   for (const v of values) {
-    if (!v) continue; // expired between SCAN and MGET
+    if (!v) continue;
     try {
       beats.push(JSON.parse(v) as WorkerBeat);
     } catch {
@@ -74,7 +91,7 @@ export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerBeat[
   return beats;
 }
 
-export async function liveModels(redis: Redis, keys: Keys): Promise<ModelStatus[]> {
+export async function liveModels(redis: RedisConnection, keys: Keys): Promise<ModelStatus[]> {
   const byModel = new Map<string, ModelStatus>();
   for (const b of await liveWorkers(redis, keys)) {
     const s = byModel.get(b.modelId) ?? { modelId: b.modelId, workers: 0, slots: 0 };

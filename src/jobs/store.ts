@@ -3,7 +3,7 @@
  * cache key (meta JSON + audio + PNGs + optional animation) with a TTL, so any worker or client
  * that can reach Redis can write or read them, and they vanish after RESULT_TTL_SECONDS.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 import type { BlobRef, ResultMeta } from './types.ts';
 import { sha256 } from './canonical.ts';
@@ -17,7 +17,7 @@ export interface StoredResult {
 
 export class BinaryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
   ) {}
 

@@ -2,7 +2,7 @@
  * Read-only view of what a requester has used of its limits (limits.ts writes these sets): the
  * jobs it has in flight and how many it started in the last minute. Nothing here admits a job.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Keys } from './keys.ts';
 
 export const RATE_WINDOW_MS = 60_000;
@@ -16,7 +16,7 @@ export interface LimitUsage {
   nextFreeAt: number | null;
 }
 
-export async function limitUsage(redis: Redis, keys: Keys, scope: 'user' | 'guild', id: string, now = Date.now()): Promise<LimitUsage> {
+export async function limitUsage(redis: RedisConnection, keys: Keys, scope: 'user' | 'guild', id: string, now = Date.now()): Promise<LimitUsage> {
   const [inflight, rate] = (await redis
     .multi()
     .zrangebyscore(keys.inflight(scope, id), `(${now}`, '+inf')

@@ -1,5 +1,5 @@
 /**
- * `npm run worker`: serves the models in RIFFCORD_MODELS from the queues in REDIS_URL.
+ * `npm run worker`: serves the models in RIFFCORD_MODELS (default: the embedded one) from the queues in REDIS_URL.
  * Reads and checks its configuration, loads each model once, serves /metrics on METRICS_PORT,
  * and on SIGTERM/SIGINT finishes (or hands back) its jobs before exiting.
  */

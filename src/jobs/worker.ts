@@ -7,16 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import type { Generator } from '../pipeline/generation.ts';
 import { connect } from './connection.ts';
 import { recordRuntime } from './eta.ts';
-import { JobInputError } from './errors.ts';
+import { inputFailureReason, JobInputError } from './errors.ts';
 import { makeKeys, checkModelId, type Keys } from './keys.ts';
 import { Limiter, DEFAULT_LIMITS } from './limits.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { JobMetrics } from './metrics.ts';
-import { Heartbeat, liveModels } from './registry.ts';
+import { LivenessKeeper } from './keeper.ts';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';
+import { liveModels, type WorkerBeat } from './registry.ts';
 import { runJob } from './run-job.ts';
 import { BinaryStore } from './store.ts';
 import { jobDataSchema, type JobData, type JobProgress, type JobReturn } from './types.ts';
@@ -51,14 +53,15 @@ class ShutdownAbort extends Error {
 export class GenerationWorker {
   readonly workerId: string;
   private readonly keys: Keys;
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly store: BinaryStore;
   private readonly limiter: Limiter;
   private readonly log: Logger;
   private readonly workers: Worker[] = [];
   private readonly queues: Queue[] = [];
-  private readonly heartbeat: Heartbeat;
+  private readonly beats: WorkerBeat[];
+  private keeper: LivenessKeeper | undefined;
   private readonly shutdown = new AbortController();
   private closing: Promise<void> | undefined;
 
@@ -72,13 +75,11 @@ export class GenerationWorker {
     this.store = new BinaryStore(this.redis, this.keys);
     this.limiter = new Limiter(this.redis, this.keys, DEFAULT_LIMITS);
     const concurrency = opts.concurrency ?? 1;
-    this.heartbeat = new Heartbeat(
-      this.redis,
-      this.keys,
-      opts.generators.map((g) => ({ workerId: this.workerId, modelId: g.modelId, concurrency, host: hostname(), pid: process.pid, startedAt: Date.now() })),
-      opts.heartbeatTtlMs ?? 15_000,
-      (err) => this.log.warn({ err }, 'heartbeat failed'),
-    );
+    this.beats = opts.generators.map((g) => ({ workerId: this.workerId, modelId: g.modelId, concurrency, host: hostname(), pid: process.pid, startedAt: Date.now() }));
+  }
+
+  private get lockDurationMs(): number {
+    return this.opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
   }
 
   static async start(opts: GenerationWorkerOptions): Promise<GenerationWorker> {
@@ -116,8 +117,8 @@ export class GenerationWorker {
           connection: this.redis,
           prefix: this.keys.queuePrefix,
           concurrency: o.concurrency ?? 1,
-          lockDuration: o.lockDurationMs ?? 30_000,
-          stalledInterval: o.stalledIntervalMs ?? 30_000,
+          lockDuration: this.lockDurationMs,
+          stalledInterval: o.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
           maxStalledCount: 2,
           autorun: false,
           name: this.workerId,
@@ -146,7 +147,13 @@ export class GenerationWorker {
       queue.on('error', (err) => this.log.warn({ err: err.message, modelId }, 'queue error'));
       this.queues.push(queue);
     }
-    await this.heartbeat.start();
+    this.keeper = await LivenessKeeper.start(
+      { redisUrl: o.redisUrl, prefix: this.keys.prefix, lockDurationMs: this.lockDurationMs, heartbeatTtlMs: o.heartbeatTtlMs ?? 15_000, beats: this.beats },
+      {
+        onError: (message) => this.log.warn({ err: message }, 'liveness thread: redis call failed'),
+        onLost: (jobId) => this.log.warn({ jobId }, 'job lock lost: another worker has the job now'),
+      },
+    );
     for (const w of this.workers) {
       void w.run().catch((err: unknown) => this.log.error({ err }, 'worker loop ended'));
       await w.waitUntilReady();
@@ -174,6 +181,7 @@ export class GenerationWorker {
     const abort = AbortSignal.any([this.shutdown.signal, ...(signal ? [signal] : [])]);
     const started = performance.now();
     log.info('job started');
+    if (token) this.keeper?.hold(job.queueName, jobId, token);
     let result;
     try {
       result = await runJob(data, {
@@ -193,8 +201,13 @@ export class GenerationWorker {
         throw new UnrecoverableError('cancelled');
       }
       const e = err instanceof Error ? err : new Error(String(err));
-      if (err instanceof JobInputError || INPUT_ERROR_NAMES.has(e.name)) throw new UnrecoverableError(e.message);
+      if (err instanceof JobInputError || INPUT_ERROR_NAMES.has(e.name)) {
+        log.info({ err: e }, 'job input refused'); // the details (ffmpeg's stderr) stay here; the user reads e.message
+        throw new UnrecoverableError(inputFailureReason(e.message));
+      }
       throw e;
+    } finally {
+      this.keeper?.drop(jobId);
     }
     await this.store.putResult(data.cacheKey, result, this.opts.resultTtlSeconds ?? 3600);
     const runMs = performance.now() - started;
@@ -214,7 +227,7 @@ export class GenerationWorker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.log.info('worker closing');
-      await this.heartbeat.stop().catch(() => undefined);
+      this.keeper?.unannounce();
       const graceMs = (this.opts.shutdownGraceSeconds ?? 120) * 1000;
       const timer = setTimeout(() => this.shutdown.abort(new ShutdownAbort()), graceMs);
       try {
@@ -222,6 +235,7 @@ export class GenerationWorker {
       } finally {
         clearTimeout(timer);
       }
+      await this.keeper?.stop().catch(() => undefined);
       await Promise.all(this.queues.map((q) => q.close()));
       await this.subscriber.quit().catch(() => undefined);
       await this.redis.quit().catch(() => undefined);

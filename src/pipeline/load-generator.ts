@@ -10,8 +10,9 @@ import { ModelLoadError } from './diffusion/errors.ts';
 import { DiffusionGenerator, type DiffusionGeneratorOptions } from './diffusion/generator.ts';
 import { SdModel } from './diffusion/sd-model.ts';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './diffusion/session.ts';
+import { DEFAULT_MODEL_ID } from './default-model.ts';
 
-export const DEFAULT_MODEL_ID = 'riffcord-small';
+export { DEFAULT_MODEL_ID };
 export const BUNDLED_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
 
 export interface LoadGeneratorOptions extends DiffusionGeneratorOptions {

@@ -1,5 +1,6 @@
 /** A planned clip -> a radio-clip job on the queue -> 48 kHz stereo PCM at the radio's loudness. */
-import type { JobsClient } from '../jobs/client.ts';
+import type { JobHandle, JobsClient } from '../jobs/client.ts';
+import { JobRejectedError } from '../jobs/errors.ts';
 import type { Requester } from '../jobs/types.ts';
 import { decodeAudio } from '../pipeline/audio/decode.ts';
 import { DEFAULT_LOUDNESS, type LoudnessTarget } from '../pipeline/audio/loudness.ts';
@@ -26,11 +27,56 @@ export interface ClipSourceOptions {
   requester: Requester;
   timeoutMs: number;
   loudness?: LoudnessTarget;
+  /** Aborted when the radio ends: a waiting job is removed, a running one told to stop. */
+  signal?: AbortSignal;
+}
+
+/** How often a clip refused for the radio's in-flight limit asks again. */
+const ADMISSION_RETRY_MS = 500;
+
+/**
+ * Enqueues once the radio's in-flight limit has room. The clips of the radio's previous run (before
+ * a bot restart) count against it until they end, so a refusal for that reason is waited out.
+ */
+async function enqueueWhenAdmitted(jobs: JobsClient, planned: PlannedClip, options: ClipSourceOptions, deadline: number): Promise<JobHandle> {
+  for (;;) {
+    try {
+      return await jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: options.sessionId }, { requester: options.requester, format: 'wav' });
+    } catch (err) {
+      const inFlight = err instanceof JobRejectedError && (err.reason === 'user-in-flight' || err.reason === 'guild-in-flight');
+      if (!inFlight || options.signal?.aborted || Date.now() + ADMISSION_RETRY_MS > deadline) throw err;
+      await new Promise((r) => setTimeout(r, ADMISSION_RETRY_MS));
+    }
+  }
+}
+
+class RadioEndedError extends Error {
+  override name = 'RadioEndedError';
+  constructor() {
+    super('the radio ended');
+  }
 }
 
 export async function generateClip(jobs: JobsClient, planned: PlannedClip, options: ClipSourceOptions): Promise<StreamClip<RadioClipMeta>> {
-  const handle = await jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: options.sessionId }, { requester: options.requester, format: 'wav' });
-  const out = await handle.result(options.timeoutMs);
+  const deadline = Date.now() + options.timeoutMs;
+  const handle = await enqueueWhenAdmitted(jobs, planned, options, deadline);
+  const signal = options.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      void handle.cancel().catch(() => undefined);
+      reject(new RadioEndedError());
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  let out;
+  try {
+    out = await Promise.race([handle.result(Math.max(1, deadline - Date.now())), aborted]);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
   const { channels } = await decodeAudio(out.audio, { sampleRate: SAMPLE_RATE, channels: 2 });
   await levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
   const fadeInSeconds = beatJoinSeconds(channels[0].length / SAMPLE_RATE, out.beatSeed?.beats);

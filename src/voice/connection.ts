@@ -17,20 +17,25 @@ export class VoiceJoinError extends Error {
   override name = 'VoiceJoinError';
 }
 
+/** Destroys the connection unless it is already gone: the voice library throws on a second destroy. */
+export function destroyConnection(connection: VoiceConnection): void {
+  if (connection.state.status !== VoiceConnectionStatus.Destroyed) connection.destroy();
+}
+
 export async function joinAndKeepConnected(guild: Guild, channelId: string, options: KeepConnectedOptions = {}): Promise<VoiceConnection> {
   const connection = joinVoiceChannel({ guildId: guild.id, channelId, adapterCreator: guild.voiceAdapterCreator, selfDeaf: true });
   const readyTimeout = options.readyTimeoutMs ?? 15_000;
   try {
     await entersState(connection, VoiceConnectionStatus.Ready, readyTimeout);
   } catch {
-    connection.destroy();
+    destroyConnection(connection);
     throw new VoiceJoinError(`could not connect to the voice channel within ${readyTimeout / 1000} s`);
   }
   let attempts = 0;
   connection.on('stateChange', (_old, state) => {
     if (state.status === VoiceConnectionStatus.Ready) attempts = 0;
   });
-  connection.on(VoiceConnectionStatus.Disconnected, async () => {
+  const onDisconnected = async () => {
     try {
       // Moving channels or a resumable drop: the library gets back to Signalling/Connecting itself.
       await Promise.race([
@@ -41,7 +46,7 @@ export async function joinAndKeepConnected(guild: Guild, channelId: string, opti
       if (connection.state.status === VoiceConnectionStatus.Destroyed) return;
       const max = options.maxRejoins ?? 5;
       if (attempts >= max) {
-        connection.destroy();
+        destroyConnection(connection);
         options.onGiveUp?.(new VoiceJoinError(`the voice connection dropped and ${max} rejoins failed`));
         return;
       }
@@ -50,6 +55,8 @@ export async function joinAndKeepConnected(guild: Guild, channelId: string, opti
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** (attempts - 1))));
       if ((connection.state.status as VoiceConnectionStatus) !== VoiceConnectionStatus.Destroyed) connection.rejoin();
     }
-  });
+  };
+  // An event listener's rejection would be unhandled and end the process: nothing may escape.
+  connection.on(VoiceConnectionStatus.Disconnected, () => void onDisconnected().catch(() => undefined));
   return connection;
 }

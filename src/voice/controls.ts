@@ -2,7 +2,7 @@
  * A guild's radio controls, chosen with /radio settings and /radio volume and kept in Redis (one
  * JSON value per guild), so they outlive one radio session and every shard reads the same.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
 
 export const VOTE_MODES = ['winner', 'blend'] as const;
@@ -36,7 +36,7 @@ const stored = z.object({
 
 export class RadioControlsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

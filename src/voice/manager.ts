@@ -1,25 +1,33 @@
 /**
  * Every radio of one bot process: one session per guild, started from /radio start or resumed
- * from Redis after a restart, fed the gateway's voice-state and reaction events.
+ * from Redis after a restart, fed the gateway's voice-state and reaction events. The process holds
+ * a lease on each radio it plays and renews it; saved radios of guilds this process (shard) does
+ * not see are someone else's and left alone.
  */
+import { randomUUID } from 'node:crypto';
 import { ChannelType, Events, PermissionFlagsBits, type Client, type Guild, type MessageReaction, type PartialMessageReaction, type PartialUser, type User, type VoiceState } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/connection.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { initialPlan } from './plan.ts';
 import { RadioSession } from './session.ts';
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from './settings.ts';
-import { RadioStore, type RadioRecord } from './store.ts';
+import { RADIO_LEASE_MS, RadioStore, type RadioRecord } from './store.ts';
 import { VoteRound } from './votes.ts';
+
+/** After a failed resume, how long before this process tries that guild's radio again. */
+const RESUME_RETRY_MS = 5 * 60_000;
 
 export interface RadioManagerDeps {
   client: Client;
   jobs: JobsClient;
-  redis: Redis;
+  redis: RedisConnection;
   redisPrefix: string;
   log: Logger;
   settings?: RadioSettings;
+  /** Who holds this process's radio leases; a fresh id by default. */
+  owner?: string;
 }
 
 export interface StartRadio {
@@ -40,10 +48,22 @@ export class RadioManager {
   private readonly sessions = new Map<string, RadioSession>();
   private readonly starting = new Set<string>();
   private readonly settings: RadioSettings;
+  readonly owner: string;
+  private readonly leaseTimer: NodeJS.Timeout;
+  /** Guilds whose resume failed (no permission, channel full): not tried again before this time. */
+  private readonly retryAfter = new Map<string, number>();
 
   constructor(private readonly deps: RadioManagerDeps) {
     this.store = new RadioStore(deps.redis, deps.redisPrefix);
     this.settings = deps.settings ?? DEFAULT_RADIO_SETTINGS;
+    this.owner = deps.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    // Renew what plays here; pick up radios of this process's guilds whose holder went away.
+    this.leaseTimer = setInterval(() => void this.tend(), RADIO_LEASE_MS / 3);
+    this.leaseTimer.unref();
+    deps.client.on(Events.GuildDelete, (guild) => {
+      // The bot was removed from the guild (an outage emits GuildUnavailable instead): its radio is over.
+      if (!this.get(guild.id)) void this.store.remove(guild.id).catch((err: unknown) => deps.log.warn({ err, guildId: guild.id }, 'could not forget the radio of a guild the bot left'));
+    });
     deps.client.on(Events.VoiceStateUpdate, (_old: VoiceState, now: VoiceState) => this.sessions.get(now.guild.id)?.refreshListeners());
     const onReaction = (added: boolean) => (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
       const guildId = reaction.message.guildId;
@@ -107,9 +127,26 @@ export class RadioManager {
       settings,
       ...o.controls,
     };
+    this.starting.add(record.guildId);
+    try {
+      await this.store.claim(record.guildId, this.owner, true);
+    } catch (err) {
+      this.starting.delete(record.guildId);
+      throw err;
+    }
     return this.launch(record);
   }
 
+  private async tend(): Promise<void> {
+    try {
+      await this.store.renew([...this.sessions.keys()], this.owner);
+      await this.resumeAll();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'radio lease upkeep failed');
+    }
+  }
+
+  /** Plays `record`; its lease is held already. */
   private async launch(record: RadioRecord): Promise<RadioSession> {
     this.starting.add(record.guildId);
     try {
@@ -124,14 +161,20 @@ export class RadioManager {
     }
   }
 
-  /** After a restart: every radio saved in Redis whose guild and channel are still there plays again. */
+  /**
+   * After a restart (and every lease period): each saved radio of a guild this process sees, that
+   * nobody holds, plays again. Another shard's radios are not in this client's cache: left alone.
+   */
   async resumeAll(): Promise<RadioSession[]> {
     const resumed: RadioSession[] = [];
     for (const record of await this.store.list()) {
-      if (this.get(record.guildId)) continue;
-      const guild = this.deps.client.guilds.cache.get(record.guildId);
-      if (!guild?.channels.cache.has(record.voiceChannelId)) {
-        await this.store.remove(record.guildId);
+      const guildId = record.guildId;
+      if (this.sessions.has(guildId) || this.starting.has(guildId) || (this.retryAfter.get(guildId) ?? 0) > Date.now()) continue;
+      const guild = this.deps.client.guilds.cache.get(guildId);
+      if (!guild) continue;
+      if (!(await this.store.claim(guildId, this.owner))) continue;
+      if (!guild.channels.cache.has(record.voiceChannelId)) {
+        await this.store.remove(guildId); // our guild, but its voice channel is gone
         continue;
       }
       try {
@@ -139,7 +182,9 @@ export class RadioManager {
         const fresh = VoteRound.fresh(record.round.number, Date.now(), record.settings.maxSuggestions).data;
         resumed.push(await this.launch({ ...record, round: fresh, voteMessageId: undefined }));
       } catch (err) {
-        this.deps.log.warn({ err, guildId: record.guildId }, 'could not resume a radio after the restart');
+        this.retryAfter.set(guildId, Date.now() + RESUME_RETRY_MS);
+        await this.store.release(guildId, this.owner).catch(() => undefined);
+        this.deps.log.warn({ err, guildId }, `could not resume a radio after the restart; trying again in ${RESUME_RETRY_MS / 60_000} min`);
       }
     }
     return resumed;
@@ -154,8 +199,11 @@ export class RadioManager {
 
   /** Bot shutdown: leave every channel, keep the saved state for the next start; closes the radio's job client. */
   async suspendAll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.suspend()));
+    clearInterval(this.leaseTimer);
+    const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.suspend()));
+    await Promise.all(sessions.map((s) => this.store.release(s.guildId, this.owner).catch(() => undefined)));
     await this.deps.jobs.close();
   }
 }

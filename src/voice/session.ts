@@ -19,7 +19,7 @@ import { blendParts, blendPrompt, describePrompt } from './blend.ts';
 import { createRadioOutput, type RadioOutput } from './output.ts';
 import { RadioRecorder, type RecordingSnapshot } from './recorder.ts';
 import { generateClip, type RadioClipMeta } from './clip-source.ts';
-import { joinAndKeepConnected } from './connection.ts';
+import { destroyConnection, joinAndKeepConnected } from './connection.ts';
 import { radioRequester } from './jobs.ts';
 import { CrossfadeStream } from './crossfade-stream.ts';
 import { blendResultMessage, nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
@@ -65,8 +65,13 @@ export class RadioSession extends EventEmitter {
   private readonly stream: CrossfadeStream<RadioClipMeta>;
   private inflight = 0;
   private order: Promise<void> = Promise.resolve();
+  private voteUpdates: Promise<void> = Promise.resolve();
   private started = false;
+  /** Set the moment stop or suspend begins, so every path sees the radio as ending at once. */
   private stopped = false;
+  private ending: Promise<void> | null = null;
+  /** Ends the clips still being generated when the radio stops or suspends. */
+  private readonly ended = new AbortController();
   private paused = false;
   private output: RadioOutput | null = null;
   private readonly recorder = new RadioRecorder();
@@ -129,6 +134,7 @@ export class RadioSession extends EventEmitter {
 
   private async connect(): Promise<void> {
     this.connection = await joinAndKeepConnected(this.guild, this.record.voiceChannelId, {
+      maxRejoins: this.record.settings.voiceRejoins,
       onRejoin: (attempt) => this.deps.log.warn({ guildId: this.guildId, attempt }, 'radio voice connection lost; rejoining'),
       onGiveUp: (err) => void this.stop(describeStop(err)),
     });
@@ -148,6 +154,7 @@ export class RadioSession extends EventEmitter {
         sessionId: `radio:${this.guildId}`,
         requester: radioRequester(this.guildId),
         timeoutMs: s.clipTimeoutSeconds * 1000,
+        signal: this.ended.signal,
       });
       made.catch(() => undefined); // handled in order below
       this.order = this.order.then(async () => {
@@ -358,10 +365,12 @@ export class RadioSession extends EventEmitter {
     this.armRoundTimer();
     await this.save();
     this.emit('round', { number: finished.data.number, winner: result ?? null });
+    // A round nobody suggested anything in ends silently: no message every round on a quiet radio.
+    if (finished.data.suggestions.length === 0) return;
     const channel = await this.textChannel();
     if (!channel) return;
     try {
-      if (voteMessageId && finished.data.suggestions.length) {
+      if (voteMessageId) {
         const counts = finished.tally(listeners);
         const msg = await channel.messages.fetch(voteMessageId);
         await msg.edit(voteMessage(finished.data.number, finished.data.suggestions, counts, Date.now(), true));
@@ -380,7 +389,17 @@ export class RadioSession extends EventEmitter {
     }, 1000);
   }
 
-  private async updateVoteMessage(addReactions: boolean): Promise<void> {
+  /**
+   * One update at a time: two suggestions at the same moment must not both see "no vote message
+   * yet" and post two, leaving the first one's reactions on a message nobody counts.
+   */
+  private updateVoteMessage(addReactions: boolean): Promise<void> {
+    const next = this.voteUpdates.then(() => this.writeVoteMessage(addReactions));
+    this.voteUpdates = next;
+    return next;
+  }
+
+  private async writeVoteMessage(addReactions: boolean): Promise<void> {
     const channel = await this.textChannel();
     if (!channel || this.stopped) return;
     const { suggestions } = this.round.data;
@@ -497,28 +516,39 @@ export class RadioSession extends EventEmitter {
     this.roundTimer = this.idleTimer = this.nowPlayingTimer = this.voteTimer = null;
   }
 
-  /** Stops for good: leaves the channel, forgets the saved state, says why in the now-playing message. */
-  async stop(reason = 'stopped with /radio stop'): Promise<void> {
-    if (this.stopped) return;
-    this.clearTimers();
-    await this.postNowPlaying(reason);
-    this.stopped = true;
-    this.player.stop(true);
-    this.connection?.destroy();
-    this.stream.destroy();
-    await this.deps.store.remove(this.guildId).catch(() => undefined);
-    this.emit('stopped', reason);
+  /** Stops for good: leaves the channel, forgets the saved state, says why in the now-playing message. Safe to call again. */
+  stop(reason = 'stopped with /radio stop'): Promise<void> {
+    this.ending ??= this.end(reason, true);
+    return this.ending;
   }
 
-  /** Bot shutdown: leaves the channel but keeps the saved state, so the next start resumes. */
-  async suspend(): Promise<void> {
-    if (this.stopped) return;
-    this.clearTimers();
-    await this.save();
+  /** Bot shutdown: leaves the channel but keeps the saved state, so the next start resumes. Safe to call again. */
+  suspend(): Promise<void> {
+    this.ending ??= this.end('suspended', false);
+    return this.ending;
+  }
+
+  /** Never rejects: it runs from timers and voice events where a rejection would end the process. */
+  private async end(reason: string, forget: boolean): Promise<void> {
     this.stopped = true;
+    this.clearTimers();
+    this.ended.abort();
+    try {
+      if (forget) await this.postNowPlaying(reason);
+      else await this.deps.store.save(this.record);
+    } catch (err) {
+      this.deps.log.warn({ err, guildId: this.guildId }, 'could not record the radio stopping');
+    }
     this.player.stop(true);
-    this.connection?.destroy();
+    const connection = this.connection;
+    this.connection = null;
+    try {
+      if (connection) destroyConnection(connection);
+    } catch (err) {
+      this.deps.log.warn({ err, guildId: this.guildId }, 'could not leave the voice channel');
+    }
     this.stream.destroy();
-    this.emit('stopped', 'suspended');
+    if (forget) await this.deps.store.remove(this.guildId).catch((err: unknown) => this.deps.log.warn({ err, guildId: this.guildId }, 'could not forget the radio state'));
+    this.emit('stopped', reason);
   }
 }

@@ -16,6 +16,8 @@ export interface RadioSettings {
   clipTimeoutSeconds: number;
   /** The now-playing message is edited at most this often. */
   nowPlayingIntervalMs: number;
+  /** Rejoins tried after the voice session is lost before the radio gives up and stops. */
+  voiceRejoins: number;
 }
 
 export const DEFAULT_RADIO_SETTINGS: RadioSettings = {
@@ -28,6 +30,7 @@ export const DEFAULT_RADIO_SETTINGS: RadioSettings = {
   crossfadeSeconds: 0.25,
   clipTimeoutSeconds: 180,
   nowPlayingIntervalMs: 2500,
+  voiceRejoins: 5,
 };
 
 const positiveInt = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);

@@ -9,7 +9,7 @@ import type { APIChannel, APIGuild } from 'discord-api-types/v10';
 import { botConfigFromEnv, type BotConfig } from '../../src/bot/config.ts';
 import { registerCommands } from '../../src/bot/register.ts';
 import { startBot, type RunningBot } from '../../src/bot/start.ts';
-import { pino } from 'pino';
+import { createLogger } from '../../src/jobs/logging.ts';
 import { DiscordStandin, type StandinOptions, type TestUser } from '../standin/index.ts';
 import { deletePrefix, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './jobs-harness.ts';
 
@@ -102,7 +102,7 @@ export class BotWorld {
   /** Starts (or restarts) the bot in this process, logging into the stand-in. */
   async startBot(): Promise<RunningBot> {
     const sink = { write: (line: string) => void this.botLogs.push(JSON.parse(line) as Record<string, unknown>) };
-    this.bot = await startBot(this.config, { logger: pino({ level: 'info', base: { service: 'riffcord-bot' } }, sink) });
+    this.bot = await startBot(this.config, { logger: createLogger('riffcord-bot', 'info', {}, sink) });
     return this.bot;
   }
 

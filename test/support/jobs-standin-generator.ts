@@ -8,6 +8,8 @@
  *   "[flaky]"     throws a transient error on the first attempt for a given seed (state in STANDIN_STATE_DIR)
  *   "[bad-input]" throws an ImageFormatError-named error (an input error the worker must not retry)
  *   "[slow]"      steps take 10x longer
+ *   "[internal]"  throws an internal error holding a file path (what users must never read)
+ *   "[blocking]"  holds the event loop for 12 s in one piece (a long synchronous conversion step)
  */
 import { existsSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,9 @@ export interface StandinOptions {
   stateDir?: string;
   sampleRate?: number;
 }
+
+/** Longer than two default job locks (5 s each): only renewals made off the main thread survive it. */
+export const BLOCKING_MS = 12_000;
 
 export class StandinGenerator implements Generator {
   constructor(
@@ -39,6 +44,11 @@ export class StandinGenerator implements Generator {
       e.name = 'ImageFormatError';
       throw e;
     }
+    if (prompt.includes('[blocking]')) {
+      const until = Date.now() + BLOCKING_MS;
+      while (Date.now() < until); // deliberately synchronous: nothing else runs on this thread meanwhile
+    }
+    if (prompt.includes('[internal]')) throw new Error('ffmpeg exited 1: /srv/riffcord/tmp/in-3f2a.wav: Invalid data found when processing input');
     if (prompt.includes('[flaky]') && this.opts.stateDir) {
       const marker = join(this.opts.stateDir, `flaky-${seed}`);
       if (!existsSync(marker)) {

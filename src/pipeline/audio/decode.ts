@@ -3,10 +3,18 @@
  * float samples at the requested rate and channel count (mixed down or up by ffmpeg).
  */
 import { readFile } from 'node:fs/promises';
-import { runFfmpeg } from './ffmpeg.ts';
+import { FfmpegTimeoutError, runFfmpeg } from './ffmpeg.ts';
+import { ALLOWED_DEMUXERS, type AudioInputDemuxer } from './formats.ts';
 
+/** `message` is for the user; `detail` (ffmpeg's own words) is for logs only. */
 export class AudioDecodeError extends Error {
   override name = 'AudioDecodeError';
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface DecodedAudio {
@@ -20,6 +28,10 @@ export interface DecodeOptions {
   channels?: 1 | 2;
   startSeconds?: number;
   durationSeconds?: number;
+  /** The demuxer, when the file's type is known (its name); otherwise probed among the allowed ones. */
+  format?: AudioInputDemuxer;
+  /** Time limit of the decode; ffmpeg is killed past it. */
+  timeoutMs?: number;
 }
 
 export async function decodeAudio(input: Uint8Array | string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
@@ -29,13 +41,22 @@ export async function decodeAudio(input: Uint8Array | string, opts: DecodeOption
   if (bytes.length === 0) throw new AudioDecodeError('the audio file is empty');
   const args: string[] = [];
   if (opts.startSeconds !== undefined) args.push('-ss', String(opts.startSeconds));
+  // Input from the pipe only (no file/network protocols a crafted playlist could name), read by
+  // one of the demuxers riffcord accepts.
+  args.push('-protocol_whitelist', 'pipe', '-format_whitelist', ALLOWED_DEMUXERS);
+  if (opts.format) args.push('-f', opts.format);
   args.push('-i', 'pipe:0');
   if (opts.durationSeconds !== undefined) args.push('-t', String(opts.durationSeconds));
   args.push('-vn', '-ac', String(numChannels), '-ar', String(sampleRate), '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1');
-  const run = await runFfmpeg(args, bytes);
+  let run;
+  try {
+    run = await runFfmpeg(args, bytes, opts.timeoutMs);
+  } catch (err) {
+    if (err instanceof FfmpegTimeoutError) throw new AudioDecodeError('the file took too long to decode; is it a plain WAV, MP3, FLAC or OGG file?', err.message);
+    throw err;
+  }
   if (run.code !== 0) {
-    const reason = run.stderr.split('\n').filter(Boolean).pop() ?? `ffmpeg exited with ${run.code}`;
-    throw new AudioDecodeError(`the file could not be read as audio (${reason}); is it a complete WAV, MP3, FLAC or OGG file?`);
+    throw new AudioDecodeError('the file could not be read as audio; is it a complete WAV, MP3, FLAC or OGG file?', run.stderr || `ffmpeg exited with ${run.code}`);
   }
   const frames = Math.floor(run.stdout.length / 4 / numChannels);
   if (frames === 0) throw new AudioDecodeError('the file contains no audio samples');

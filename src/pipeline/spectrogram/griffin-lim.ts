@@ -80,6 +80,8 @@ export function mulberry32(seed: number): () => number {
 class WorkerHandle {
   private readonly worker: Worker;
   private pending: { resolve: (value: number) => void; reject: (e: Error) => void } | undefined;
+  /** Set once the thread is gone: every call from then on fails instead of waiting for an answer. */
+  private dead: Error | undefined;
   busy = false;
 
   constructor() {
@@ -93,11 +95,17 @@ class WorkerHandle {
       if (m.ok) p.resolve(m.value ?? 0);
       else p.reject(new Error(`audio worker failed: ${m.error}`));
     });
-    this.worker.on('error', (e) => {
-      this.pending?.reject(e);
-      this.pending = undefined;
-      pool = undefined;
-    });
+    // A thread can end without an 'error' event (terminated, process.exit inside it): 'exit' always fires.
+    this.worker.on('error', (e) => this.die(new AudioWorkerCrashedError(e.message)));
+    this.worker.on('exit', (code) => this.die(new AudioWorkerCrashedError(`it exited with code ${code}`)));
+  }
+
+  private die(err: Error): void {
+    this.dead ??= err;
+    if (pool === this) pool = undefined;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(this.dead);
   }
 
   /** Keeps the process alive only while a conversion is using the worker. */
@@ -107,11 +115,31 @@ class WorkerHandle {
   }
 
   send(msg: GlaWorkerMessage): Promise<number> {
+    if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.postMessage(msg);
     });
   }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** The phase-recovery thread stopped in the middle of a conversion. */
+export class AudioWorkerCrashedError extends Error {
+  override name = 'AudioWorkerCrashedError';
+  constructor(why: string) {
+    super(`the audio worker thread stopped: ${why}`);
+  }
+}
+
+/** Ends the audio thread (the next two-thread conversion starts a new one); a conversion using it fails. */
+export async function stopAudioWorker(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  await p?.terminate();
 }
 
 let pool: WorkerHandle | undefined;

@@ -8,7 +8,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { APIChannel, APIGuild } from 'discord-api-types/v10';
 import { REST, Routes, type Client } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../../src/jobs/connection.ts';
 import { pino, type Logger } from 'pino';
 import { connect } from '../../../src/jobs/connection.ts';
 import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
@@ -55,7 +55,7 @@ export class RadioWorld {
   logs: Record<string, unknown>[] = [];
   settings!: RadioSettings;
   /** A connection of the test's own to the shared Redis (settings, stores). */
-  redis!: Redis;
+  redis!: RedisConnection;
   private options!: RadioWorldOptions;
 
   get modelDir(): string {

@@ -1,0 +1,29 @@
+/**
+ * The audio files riffcord reads from users, by extension, with the ffmpeg demuxer that reads
+ * each. Only these demuxers may run on an input: ffmpeg's probing would otherwise pick any of its
+ * hundreds of formats (playlists, concat lists, image sequences) for crafted bytes.
+ */
+export const AUDIO_INPUT_DEMUXERS = {
+  '.mp3': 'mp3',
+  '.wav': 'wav',
+  '.ogg': 'ogg',
+  '.opus': 'ogg',
+  '.flac': 'flac',
+  '.m4a': 'mov',
+  '.aac': 'aac',
+  '.webm': 'matroska',
+} as const;
+
+export type AudioInputDemuxer = (typeof AUDIO_INPUT_DEMUXERS)[keyof typeof AUDIO_INPUT_DEMUXERS];
+
+export const AUDIO_INPUT_EXTENSIONS = Object.keys(AUDIO_INPUT_DEMUXERS) as (keyof typeof AUDIO_INPUT_DEMUXERS)[];
+
+/** ffmpeg's -format_whitelist value. */
+export const ALLOWED_DEMUXERS = [...new Set(Object.values(AUDIO_INPUT_DEMUXERS))].join(',');
+
+/** The demuxer for a file name, when its extension is one riffcord reads. */
+export function demuxerForName(name: string): AudioInputDemuxer | undefined {
+  const lower = name.toLowerCase();
+  const ext = AUDIO_INPUT_EXTENSIONS.find((e) => lower.endsWith(e));
+  return ext ? AUDIO_INPUT_DEMUXERS[ext] : undefined;
+}
