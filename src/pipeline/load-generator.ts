@@ -10,6 +10,7 @@ import { ModelLoadError } from './diffusion/errors.ts';
 import { DiffusionGenerator, type DiffusionGeneratorOptions } from './diffusion/generator.ts';
 import { SdModel } from './diffusion/sd-model.ts';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './diffusion/session.ts';
+import { startAudioWorker } from './spectrogram/griffin-lim.ts';
 
 export const DEFAULT_MODEL_ID = 'riffcord-small';
 export const BUNDLED_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
@@ -79,6 +80,7 @@ const loaded = new Map<string, { model: Promise<SdModel>; users: number }>();
 export async function loadGenerator(modelIdOrDir: string | undefined, options: LoadGeneratorOptions): Promise<DiffusionGenerator> {
   const env = options.env ?? process.env;
   const dir = resolveModelDir(modelIdOrDir, env);
+  startAudioWorker();
   const runtime = runtimeOptionsFromEnv(env, options.runtime ?? {});
   const key = `${dir}\0${runtime.executionProvider}\0${runtime.intraOpNumThreads}`;
   let entry = loaded.get(key);

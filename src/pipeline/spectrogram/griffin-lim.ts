@@ -115,6 +115,15 @@ class WorkerHandle {
 
 let pool: WorkerHandle | undefined;
 
+/**
+ * Starts the audio worker thread ahead of the first conversion (it loads its TypeScript and
+ * WebAssembly in ~0.3-1 s), so that cost overlaps model loading instead of delaying the audio.
+ * Does nothing on one thread or when the worker is already up; it never keeps the process alive.
+ */
+export function startAudioWorker(): void {
+  if (defaultAudioThreads() >= 2) pool ??= new WorkerHandle();
+}
+
 export function defaultAudioThreads(): number {
   const env = Number(process.env.RIFFCORD_AUDIO_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 2);
