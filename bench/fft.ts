@@ -1,7 +1,8 @@
 /**
  * FFT benchmark: median microseconds per transform for the engine's frame transforms and the
  * library FFTs under them, side by side in one run: PFFFT (SIMD and scalar builds) on the phase
- * grid sizes, kissfft at the same sizes and at Riffusion's 17640, fft.js at a power of two.
+ * grid sizes, kissfft at the same sizes and at Riffusion's 17640 (against the engine's exact
+ * analysis, a chirp z-transform on PFFFT), fft.js at a power of two.
  * (The project's own mixed-radix FFT measured 0.96-1.08x kissfft at 17640 in this benchmark's last
  * run that had it, commit 737d4c1, so it was removed in favour of the libraries.)
  * Run: npx tsx bench/fft.ts [batches]
@@ -10,7 +11,18 @@ import { loadavg } from 'node:os';
 import FFTJS from 'fft.js';
 import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
 import { gridPlan, stftPlan } from '../src/pipeline/spectrogram/stft.ts';
-import { kissfft, pffft, type PffftModule } from '../src/pipeline/spectrogram/wasm-fft.ts';
+import { pffft, type PffftModule } from '../src/pipeline/spectrogram/wasm-fft.ts';
+
+interface KissModule {
+  HEAPF32: Float32Array;
+  _malloc(bytes: number): number;
+  _kiss_fftr_alloc(n: number, inverse: number, mem: number, lenmem: number): number;
+  _kiss_fftr(cfg: number, time: number, freq: number): void;
+  _kiss_fftri(cfg: number, freq: number, time: number): void;
+}
+// Neither package ships types: imported through strings the compiler does not resolve.
+const KISSFFT: string = '@echogarden/kissfft-wasm';
+const kissfft = await ((await import(KISSFFT)) as { default: () => Promise<KissModule> }).default();
 
 const BATCHES = Number(process.argv[2] ?? 21);
 const TARGET_BATCH_MS = 20;
@@ -62,12 +74,9 @@ function pffftPair(mod: PffftModule, n: number): () => void {
   };
 }
 
-interface KissInverse {
-  _kiss_fftri(cfg: number, freq: number, time: number): void;
-}
 /** kissfft forward + inverse pair at n points. */
 function kissPair(n: number): () => void {
-  const k = kissfft as typeof kissfft & KissInverse;
+  const k = kissfft;
   const fwd = k._kiss_fftr_alloc(n, 0, 0, 0);
   const inv = k._kiss_fftr_alloc(n, 1, 0, 0);
   const time = k._malloc(n * 4);
@@ -77,6 +86,15 @@ function kissPair(n: number): () => void {
     k._kiss_fftr(fwd, time, freq);
     k._kiss_fftri(inv, freq, time);
   };
+}
+
+/** kissfft forward alone at n points. */
+function kissForward(n: number): () => void {
+  const cfg = kissfft._kiss_fftr_alloc(n, 0, 0, 0);
+  const time = kissfft._malloc(n * 4);
+  const freq = kissfft._malloc((n + 2) * 4);
+  fill(new Float32Array(kissfft.HEAPF32.buffer, time, n), n);
+  return () => kissfft._kiss_fftr(cfg, time, freq);
 }
 
 const PFFFT_SCALAR: string = '@echogarden/pffft-wasm';
@@ -118,7 +136,8 @@ const cases: Array<[string, () => void]> = [
   ['kissfft-wasm real 17640 pair', kissPair(17640)],
   [`engine phase-grid frame pair (${G}, bins 0..${phase.maxBin}, float64 in/out)`, engineCase(phase)],
   [`engine objective-grid frame pair (${O}, bins 0..${objective.maxBin})`, engineCase(objective)],
-  [`engine exact analysis 17640 (kissfft, forward only, bins 0..${exact.maxBin})`, () => exact.transform.forward(exactSeg, exactRe, exactIm)],
+  [`engine exact analysis 17640 (chirp-z on PFFFT, bins 0..${exact.maxBin})`, () => exact.transform.forward(exactSeg, exactRe, exactIm)],
+  ['kissfft-wasm real 17640 forward', kissForward(17640)],
 ];
 const medians = measureAll(cases.map(([, fn]) => fn));
 const base = medians[2];
@@ -127,4 +146,5 @@ console.log('transform'.padEnd(74), 'us/call'.padStart(9), `vs kissfft ${G}`.pad
 cases.forEach(([name], i) => console.log(name.padEnd(74), medians[i].toFixed(1).padStart(9), `${(medians[i] / base).toFixed(2)}x`.padStart(16)));
 const FRAMES = 512;
 console.log(`\nper Griffin-Lim pass over ${FRAMES} frames, one core, transforms only:`);
+console.log(`exact 17640-point analysis: kissfft's real forward takes ${(medians[9] / medians[8]).toFixed(2)}x the time of the engine's chirp-z on PFFFT`);
 console.log(`  engine phase grid ${((FRAMES * medians[6]) / 1000).toFixed(1)} ms; a 17640-point kissfft pair ${((FRAMES * medians[5]) / 1000).toFixed(1)} ms (${(medians[5] / medians[6]).toFixed(1)}x)`);

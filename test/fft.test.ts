@@ -1,5 +1,5 @@
 /**
- * The engine's frame transforms (kissfft for Riffusion's exact analysis, PFFFT for the phase
+ * The engine's frame transforms (a chirp z-transform for Riffusion's exact analysis, PFFFT for the phase
  * grid) against a naive DFT, PFFFT's size rule, and the grid filterbank against Riffusion's mel.
  */
 import { describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('PFFFT sizes', () => {
   });
 });
 
-describe('exact analysis (kissfft)', () => {
+describe('exact analysis (chirp z-transform on PFFFT)', () => {
   for (const [n, start, len, maxBin] of [
     [17640, 6615, 4410, 4001], // Riffusion
     [17640, 0, 17640, 8820],

@@ -1,11 +1,12 @@
 /**
  * STFT frame transforms: an n-point frame that is zero except a window-long segment at
- * supportStart, of which only bins 0..maxBin matter. Two kinds, both on library FFTs:
- * - exact analysis at any even n (kissfft): Riffusion's 17640-point spectrum, for the mel of audio;
+ * supportStart, of which only bins 0..maxBin matter. Two kinds, both on the PFFFT library:
+ * - exact analysis at any even n (a chirp z-transform on PFFFT): Riffusion's 17640-point spectrum,
+ *   for the mel of audio;
  * - a forward + inverse pair at a PFFFT size (SIMD): the phase work's coarser grid. A grid of
  *   n >= the window length loses nothing (zero padding further only interpolates the spectrum).
  */
-import { heapView, isPffftSize, kissfft, pffft } from './wasm-fft.ts';
+import { heapView, isPffftSize, pffft, pffftSizeAtLeast } from './wasm-fft.ts';
 
 export interface FrameTransformOptions {
   /** Frame (FFT) length. */
@@ -71,40 +72,88 @@ function checkLength(name: string, arr: Float64Array, min: number): void {
   if (arr.length < min) throw new RangeError(`${name} holds ${arr.length} values but this transform needs at least ${min}`);
 }
 
-/** kissfft real forward transform; its heap buffers are private to the plan. */
-class ExactAnalysis implements FrameAnalysis {
+/**
+ * Exact DFT bins 0..maxBin of an n-point frame at any n, by Bluestein's chirp z-transform on a
+ * PFFFT complex convolution of m >= supportLength + maxBin points (8640 for Riffusion's 17640-point
+ * frames): with kj = (k^2 + j^2 - (k - j)^2) / 2, X[k] = w_k sum_j (x_j c_j) d_(k-j). Two complex
+ * transforms of m points per frame measured about 3x faster than kissfft's real transform of n (bench/fft.ts).
+ */
+class ChirpAnalysis implements FrameAnalysis {
   readonly n: number;
   readonly supportStart: number;
   readonly supportLength: number;
   readonly maxBin: number;
-  private readonly cfg: number;
-  private readonly timePtr: number;
-  private readonly freqPtr: number;
-  private readonly time: () => Float32Array;
-  private readonly freq: () => Float32Array;
+  private readonly m: number;
+  private readonly setup: number;
+  private readonly ptr: { a: number; aHat: number; b: number; conv: number; out: number; work: number };
+  private readonly input: () => Float32Array;
+  private readonly result: () => Float32Array;
+  private readonly spectrum: () => Float32Array;
+  /** Pre-chirp c_j = e^{-i pi j^2 / n}. */
+  private readonly cr: Float64Array;
+  private readonly ci: Float64Array;
+  /** Post-twiddle w_k = e^{-i pi k^2 / n} e^{-2 pi i k s / n} / m (PFFFT does not scale). */
+  private readonly wr: Float64Array;
+  private readonly wi: Float64Array;
 
   constructor(o: FrameTransformOptions) {
     ({ n: this.n, supportStart: this.supportStart, supportLength: this.supportLength, maxBin: this.maxBin } = o);
-    this.cfg = kissfft._kiss_fftr_alloc(o.n, 0, 0, 0);
-    this.timePtr = kissfft._malloc(o.n * 4);
-    this.freqPtr = kissfft._malloc((o.n + 2) * 4);
-    this.time = heapView(kissfft, this.timePtr, o.n);
-    this.freq = heapView(kissfft, this.freqPtr, o.n + 2);
-    this.time().fill(0);
+    const { n, supportStart: s, supportLength: len, maxBin } = o;
+    const m = pffftSizeAtLeast(len + maxBin + 1, 'complex');
+    this.m = m;
+    this.setup = pffft._pffft_new_setup(m, 1);
+    const alloc = () => pffft._pffft_aligned_malloc(2 * m * 4);
+    this.ptr = { a: alloc(), aHat: alloc(), b: alloc(), conv: alloc(), out: alloc(), work: alloc() };
+    this.input = heapView(pffft, this.ptr.a, 2 * m);
+    this.result = heapView(pffft, this.ptr.out, 2 * m);
+    this.spectrum = heapView(pffft, this.ptr.conv, 2 * m);
+    // Angles of pi q^2 / n reduced mod 2 pi exactly: q^2 mod 2n in integers.
+    const chirp = (q: number) => (Math.PI * Number((BigInt(q) * BigInt(q)) % BigInt(2 * n))) / n;
+    this.cr = new Float64Array(len);
+    this.ci = new Float64Array(len);
+    for (let j = 0; j < len; j++) {
+      this.cr[j] = Math.cos(chirp(j));
+      this.ci[j] = -Math.sin(chirp(j));
+    }
+    this.wr = new Float64Array(maxBin + 1);
+    this.wi = new Float64Array(maxBin + 1);
+    for (let k = 0; k <= maxBin; k++) {
+      const angle = -chirp(k) - (2 * Math.PI * ((k * s) % n)) / n;
+      this.wr[k] = Math.cos(angle) / m;
+      this.wi[k] = Math.sin(angle) / m;
+    }
+    // d_q = e^{+i pi q^2 / n} for q in -(len - 1) .. maxBin, laid out circularly, then transformed once.
+    const b = new Float32Array(pffft.HEAPF32.buffer, this.ptr.b, 2 * m).fill(0);
+    for (let q = -(len - 1); q <= maxBin; q++) {
+      const at = ((q % m) + m) % m;
+      b[2 * at] = Math.cos(chirp(Math.abs(q)));
+      b[2 * at + 1] = Math.sin(chirp(Math.abs(q)));
+    }
+    pffft._pffft_transform(this.setup, this.ptr.b, this.ptr.b, this.ptr.work, 0);
+    this.input().fill(0);
   }
 
   forward(segment: Float64Array, re: Float64Array, im: Float64Array): void {
-    const { supportStart: s, supportLength: len, maxBin } = this;
+    const { supportLength: len, maxBin, cr, ci, wr, wi, ptr } = this;
     checkLength('segment', segment, len);
     checkLength('re', re, maxBin + 1);
     checkLength('im', im, maxBin + 1);
-    const time = this.time();
-    for (let j = 0; j < len; j++) time[s + j] = segment[j];
-    kissfft._kiss_fftr(this.cfg, this.timePtr, this.freqPtr);
-    const f = this.freq();
+    const a = this.input();
+    for (let j = 0; j < len; j++) {
+      const x = segment[j];
+      a[2 * j] = x * cr[j];
+      a[2 * j + 1] = x * ci[j];
+    }
+    pffft._pffft_transform(this.setup, ptr.a, ptr.aHat, ptr.work, 0);
+    this.spectrum().fill(0);
+    pffft._pffft_zconvolve_accumulate(this.setup, ptr.aHat, ptr.b, ptr.conv, 1);
+    pffft._pffft_transform(this.setup, ptr.conv, ptr.out, ptr.work, 1);
+    const c = this.result();
     for (let k = 0; k <= maxBin; k++) {
-      re[k] = f[2 * k];
-      im[k] = f[2 * k + 1];
+      const yr = c[2 * k];
+      const yi = c[2 * k + 1];
+      re[k] = yr * wr[k] - yi * wi[k];
+      im[k] = yr * wi[k] + yi * wr[k];
     }
     im[0] = 0;
   }
@@ -193,10 +242,10 @@ class GridTransform implements FrameTransform {
   }
 }
 
-/** Riffusion-exact analysis (any even n) on kissfft. */
+/** Riffusion-exact analysis (any even n): Bluestein on PFFFT. */
 export function createExactAnalysis(options: FrameTransformOptions): FrameAnalysis {
   validate(options);
-  return new ExactAnalysis(options);
+  return new ChirpAnalysis(options);
 }
 
 /** Forward + inverse pair on PFFFT; n must be a PFFFT size (see pffftSizeAtLeast). */
