@@ -113,29 +113,35 @@ async function peers(image: string, runs: number): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'riffcord-peer-'));
   const d = await decodeImageFile(readFileSync(image));
-  const rows = { peerWhole: [] as number[], peerIn: [] as number[], oursWhole: [] as number[], oursIn: [] as number[] };
+  const rows = { peerWhole: [] as number[], peerIn: [] as number[], peerCpu: [] as number[], oursWhole: [] as number[], oursIn: [] as number[], oursCpu: [] as number[] };
   try {
     for (let r = 0; r < runs; r++) {
       const p = timedProcess('/usr/bin/python3', [PEER, image, join(dir, 'peer.wav')]);
       if (!p.ok) throw new Error('the torchaudio peer failed');
       rows.peerWhole.push(p.ms);
-      rows.peerIn.push((JSON.parse(p.stdout.trim().split('\n').pop()!) as { ms: number }).ms);
+      const peerRun = JSON.parse(p.stdout.trim().split('\n').pop()!) as { ms: number; cpu_ms: number };
+      rows.peerIn.push(peerRun.ms);
+      rows.peerCpu.push(peerRun.cpu_ms);
       const o = timedProcess(process.execPath, [CLI, 'image-to-audio', image, join(dir, 'ours.wav'), '--seed', '0']);
       if (!o.ok) throw new Error('riffcord image-to-audio failed');
       rows.oursWhole.push(o.ms);
       const t = performance.now();
+      const c0 = process.cpuUsage();
       await melToAudio(d.mel, d.params, { seed: 0 });
       rows.oursIn.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      rows.oursCpu.push((c.user + c.system) / 1000);
     }
     const m = (k: keyof typeof rows) => median(rows[k]);
     const name = image.split('/').pop();
     console.log(`\npeers on ${name}, ${runs} interleaved runs, medians (SC by melsc.py)`);
-    console.log('program                                           whole process   in-process   SC');
-    console.log(`torchaudio peer (pinv + 32 GLA, n_fft 17640)      ${fmt(m('peerWhole')).padStart(13)}   ${fmt(m('peerIn')).padStart(10)}   ${scOfFile(image, join(dir, 'peer.wav'))}`);
-    console.log(`riffcord (CLI image-to-audio / melToAudio)        ${fmt(m('oursWhole')).padStart(13)}   ${fmt(m('oursIn')).padStart(10)}   ${scOfFile(image, join(dir, 'ours.wav'))}`);
+    console.log('program                                           whole process   in-process   in-process CPU   SC');
+    console.log(`torchaudio peer (pinv + 32 GLA, n_fft 17640)      ${fmt(m('peerWhole')).padStart(13)}   ${fmt(m('peerIn')).padStart(10)}   ${fmt(m('peerCpu')).padStart(14)}   ${scOfFile(image, join(dir, 'peer.wav'))}`);
+    console.log(`riffcord (CLI image-to-audio / melToAudio)        ${fmt(m('oursWhole')).padStart(13)}   ${fmt(m('oursIn')).padStart(10)}   ${fmt(m('oursCpu')).padStart(14)}   ${scOfFile(image, join(dir, 'ours.wav'))}`);
     console.log(
       `ratio riffcord / peer: whole process ${(m('oursWhole') / m('peerWhole')).toFixed(3)} (1/${(m('peerWhole') / m('oursWhole')).toFixed(1)}), ` +
-        `in-process ${(m('oursIn') / m('peerIn')).toFixed(3)} (1/${(m('peerIn') / m('oursIn')).toFixed(1)}); target <= 1/20`,
+        `in-process ${(m('oursIn') / m('peerIn')).toFixed(3)} (1/${(m('peerIn') / m('oursIn')).toFixed(1)}), ` +
+        `CPU time ${(m('oursCpu') / m('peerCpu')).toFixed(3)} (1/${(m('peerCpu') / m('oursCpu')).toFixed(1)}); target <= 1/20`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -180,6 +186,8 @@ async function main(): Promise<void> {
   if (small) tested.push({ file: '', ...small });
   const skipped = decoded.filter((x) => x.tall !== 512).map((x) => `${x.name} (${x.tall} px tall)`);
   const times = tested.map(() => [] as number[]);
+  // CPU time of the process (both threads): steadier than wall time on a shared machine.
+  const cpu = tested.map(() => [] as number[]);
   const splits = tested.map(() => [] as Array<Record<string, number>>);
   const results = new Array<{ channels: Float32Array[]; sampleRate: number } | undefined>(tested.length);
   // Warm-up (not timed): JIT, the audio worker thread's start and the WebAssembly FFT plans.
@@ -189,8 +197,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < tested.length; i++) {
       const { d } = tested[i];
       const t = performance.now();
+      const c0 = process.cpuUsage();
       const out = await melToAudio(d.mel, d.params, { seed: 0 });
       times[i].push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      cpu[i].push((c.user + c.system) / 1000);
       splits[i].push({ ...out.timings });
       results[i] = out;
     }
@@ -198,7 +209,7 @@ async function main(): Promise<void> {
   const unitAfter = frameTransformUs();
   const unit = (unitBefore + unitAfter) / 2;
   console.log('\nimage -> audio (default options, seed 0)');
-  console.log('image                               frames   median   inv-mel    PGHI   GLA  refine   SC(ours)  SC(melsc.py)');
+  console.log('image                               frames   median  CPU (2 thr)  inv-mel    PGHI   GLA  refine   SC(ours)  SC(melsc.py)');
   const scs: number[] = [];
   for (let i = 0; i < tested.length; i++) {
     const { d, name, file } = tested[i];
@@ -207,7 +218,7 @@ async function main(): Promise<void> {
     const m = (k: string) => median(splits[i].map((s) => s[k]));
     const gla = m('griffinLimMs') - m('pghiMs') - m('refineMs');
     console.log(
-      `${name.padEnd(36)}${String(d.mel.frames).padStart(6)} ${fmt(median(times[i])).padStart(8)} ${fmt(m('inverseMelMs')).padStart(9)} ${fmt(m('pghiMs')).padStart(7)} ${fmt(gla).padStart(6)} ${fmt(m('refineMs')).padStart(7)}   ${sc.toFixed(4)}     ${file ? referenceSc(file, results[i]!.channels, results[i]!.sampleRate) : 'n/a (not 512 tall)'}`,
+      `${name.padEnd(36)}${String(d.mel.frames).padStart(6)} ${fmt(median(times[i])).padStart(8)} ${fmt(median(cpu[i])).padStart(12)} ${fmt(m('inverseMelMs')).padStart(9)} ${fmt(m('pghiMs')).padStart(7)} ${fmt(gla).padStart(6)} ${fmt(m('refineMs')).padStart(7)}   ${sc.toFixed(4)}     ${file ? referenceSc(file, results[i]!.channels, results[i]!.sampleRate) : 'n/a (not 512 tall)'}`,
     );
   }
   if (skipped.length) console.log(`not timed (not 512 tall): ${skipped.join(', ')}`);
