@@ -3,7 +3,7 @@
  * pixel = trunc(255 - 255 * (mel / max) ^ power); row 0 is the highest mel bin; mono is R=G=B,
  * stereo puts left in G and right in B with R = 0.
  */
-import type { OutputInfo, Sharp, SharpOptions } from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { decodeExif, encodeExif, ExifFormatError } from './exif.ts';
 import { getJpegExif, getPngExif, setJpegExif, setPngExif, sniffFormat } from './container.ts';
 import { RIFFUSION_DEFAULTS, validateParams, type SpectrogramParams } from './params.ts';
@@ -24,10 +24,6 @@ export interface RgbImage {
   width: number;
   height: number;
 }
-
-/** sharp, loaded on first use: its native library costs commands that never touch an image. */
-let sharpModule: Promise<(input?: Buffer | Uint8Array, options?: SharpOptions) => Sharp> | undefined;
-const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
 
 export function melMax(mel: MelSpectrogram): number {
   let max = 0;
@@ -87,7 +83,6 @@ export type ImageFileFormat = 'png' | 'jpeg';
 
 /** Encodes a spectrogram image file carrying its params (with maxValue) as Riffusion's EXIF tags. */
 export async function encodeImageFile(img: RgbImage, params: SpectrogramParams, format: ImageFileFormat = 'png'): Promise<Buffer> {
-  const sharp = await loadSharp();
   const base = sharp(Buffer.from(img.rgb.buffer, img.rgb.byteOffset, img.rgb.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
   });
@@ -144,7 +139,6 @@ export async function decodeImageFile(bytes: Uint8Array, overrides: Partial<Spec
   }
   const params = validateParams({ ...RIFFUSION_DEFAULTS, ...stored, ...overrides });
 
-  const sharp = await loadSharp();
   let data: Buffer;
   let info: OutputInfo;
   try {
