@@ -77,6 +77,38 @@ describe('codecs (ffmpeg)', () => {
       expect(peak(back.channels)).toBeGreaterThan(0.4);
     }
   });
+  it('reads plain WAV at the target rate directly, sample for sample what ffmpeg gives', async () => {
+    const { runFfmpeg } = await import('../src/pipeline/audio/ffmpeg.ts');
+    const { parseWav } = await import('../src/pipeline/audio/wav.ts');
+    const stereo = encodeWav([sine(440, 1.5, 0.5), sine(660, 1.5, 0.25)], 44100);
+    const mono = encodeWav([sine(440, 1.5, 0.5)], 44100);
+    // Direct: stereo as stereo, mono as mono or duplicated; stereo to mono stays with ffmpeg.
+    const cases = [[stereo, [2]], [mono, [1, 2]]] as const;
+    for (const codec of ['pcm_u8', 'pcm_s16le', 'pcm_s24le', 'pcm_s32le', 'pcm_f32le', 'pcm_f64le']) for (const [source, wanted] of cases) {
+      const file = (await runFfmpeg(['-i', 'pipe:0', '-c:a', codec, '-f', 'wav', 'pipe:1'], source)).stdout;
+      expect(parseWav(file), codec).toBeDefined();
+      for (const channels of wanted) {
+        const opts = { sampleRate: 44100, channels, startSeconds: 0.25, durationSeconds: 1.0 };
+        const direct = await decodeAudio(file, opts);
+        const viaFfmpeg = await runFfmpeg(
+          ['-i', 'pipe:0', '-ss', '0.25', '-t', '1', '-vn', '-ac', String(channels), '-ar', '44100', '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1'],
+          file,
+        );
+        const ref = new Float32Array(viaFfmpeg.stdout.buffer.slice(viaFfmpeg.stdout.byteOffset, viaFfmpeg.stdout.byteOffset + viaFfmpeg.stdout.length));
+        expect(direct.channels).toHaveLength(channels);
+        expect(direct.channels[0].length * channels, `${codec} ${channels} ch`).toBe(ref.length);
+        let worst = 0;
+        for (let i = 0; i < direct.channels[0].length; i++) {
+          for (let c = 0; c < channels; c++) worst = Math.max(worst, Math.abs(direct.channels[c][i] - ref[i * channels + c]));
+        }
+        expect(worst, `${codec} ${channels} ch`).toBeLessThan(1e-6);
+      }
+    }
+    // Not at the target rate: left to ffmpeg, whose seek on piped input now yields samples too.
+    const at22k = encodeWav([sine(440, 1, 0.5, 22050)], 22050);
+    expect((await decodeAudio(at22k, { sampleRate: 44100 })).channels[0].length).toBe(44100);
+    expect((await decodeAudio(at22k, { sampleRate: 44100, startSeconds: 0.5 })).channels[0].length).toBe(22050);
+  });
   it('gives clear errors for empty, truncated and non-audio input', async () => {
     await expect(decodeAudio(new Uint8Array())).rejects.toThrow(/empty/);
     await expect(decodeAudio(Buffer.from('this is not audio at all, just text'))).rejects.toThrow(AudioDecodeError);

@@ -1,4 +1,5 @@
 /** Spectrogram image -> audio: quality bound, determinism, silence, odd heights and stereo. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
@@ -60,6 +61,24 @@ describe.skipIf(!hasRiffusionReference)('image to audio on Riffusion reference i
     expect(allFinite(out.channels[0])).toBe(true);
     expect(out.channels[0].some((v) => v !== 0)).toBe(true);
   }, 120_000);
+});
+
+describe('the audio worker thread', () => {
+  it('started ahead of a conversion, it neither keeps the process alive nor changes the samples', async () => {
+    // A process that only starts the worker exits by itself (the worker is unref'd while idle).
+    const script = "const m = await import('./src/pipeline/spectrogram/griffin-lim.ts'); m.startAudioWorker();";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    // In this process: a conversion after startAudioWorker() on two threads equals one on one thread.
+    const { startAudioWorker } = await import('../src/pipeline/spectrogram/griffin-lim.ts');
+    startAudioWorker();
+    const mel = new Float64Array(512 * 24).map((_, i) => 1e5 * (1 + Math.sin(i * 0.37)));
+    const spec = { channels: [mel], numMels: 512, frames: 24 };
+    const a = await melToAudio(spec, withDefaults(), { seed: 1, iterations: 3, refineIterations: 2, threads: 2 });
+    const b = await melToAudio(spec, withDefaults(), { seed: 1, iterations: 3, refineIterations: 2, threads: 1 });
+    expect(Buffer.from(a.channels[0].buffer)).toEqual(Buffer.from(b.channels[0].buffer));
+  }, 60_000);
 });
 
 describe('image to audio edge cases', () => {

@@ -11,6 +11,7 @@ import { DiffusionGenerator, type DiffusionGeneratorOptions } from './diffusion/
 import { SdModel } from './diffusion/sd-model.ts';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './diffusion/session.ts';
 import { DEFAULT_MODEL_ID } from './default-model.ts';
+import { startAudioWorker } from './spectrogram/griffin-lim.ts';
 
 export { DEFAULT_MODEL_ID };
 export const BUNDLED_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
@@ -80,6 +81,7 @@ const loaded = new Map<string, { model: Promise<SdModel>; users: number }>();
 export async function loadGenerator(modelIdOrDir: string | undefined, options: LoadGeneratorOptions): Promise<DiffusionGenerator> {
   const env = options.env ?? process.env;
   const dir = resolveModelDir(modelIdOrDir, env);
+  startAudioWorker();
   const runtime = runtimeOptionsFromEnv(env, options.runtime ?? {});
   const key = `${dir}\0${runtime.executionProvider}\0${runtime.intraOpNumThreads}`;
   let entry = loaded.get(key);

@@ -3,10 +3,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ModelLoadError } from '../../pipeline/diffusion/errors.ts';
-import { readModelDir } from '../../pipeline/diffusion/model-dir.ts';
-import { runtimeOptionsFromEnv } from '../../pipeline/diffusion/session.ts';
-import { verifyModel } from '../../pipeline/diffusion/verify.ts';
-import { DEFAULT_MODEL_ID, listModelDirs, modelSearchDirs, resolveModelDir } from '../../pipeline/load-generator.ts';
 import { CliError } from '../errors.ts';
 
 export function register(program: Command): void {
@@ -15,7 +11,10 @@ export function register(program: Command): void {
   models
     .command('list')
     .description('list models in RIFFCORD_MODELS_DIR and models/')
-    .action(() => {
+    .action(async () => {
+      // Loaded on use: onnxruntime and the diffusion modules cost every other command start-up time.
+      const { DEFAULT_MODEL_ID, listModelDirs, modelSearchDirs } = await import('../../pipeline/load-generator.ts');
+      const { readModelDir } = await import('../../pipeline/diffusion/model-dir.ts');
       const found = listModelDirs();
       const def = process.env.RIFFCORD_MODEL ?? DEFAULT_MODEL_ID;
       if (found.length === 0) {
@@ -39,6 +38,9 @@ export function register(program: Command): void {
     .description('check a model folder: files, input/output names, shapes, dtypes, and a one-step run')
     .argument('<dir|id>', 'model folder or id')
     .action(async (target: string) => {
+      const { resolveModelDir } = await import('../../pipeline/load-generator.ts');
+      const { runtimeOptionsFromEnv } = await import('../../pipeline/diffusion/session.ts');
+      const { verifyModel } = await import('../../pipeline/diffusion/verify.ts');
       let dir: string;
       try {
         dir = existsSync(target) ? resolve(target) : resolveModelDir(target);

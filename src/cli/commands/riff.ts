@@ -8,12 +8,13 @@ import type { DiffusionGenerator } from '../../pipeline/diffusion/generator.ts';
 import { MAX_GUIDANCE, MAX_STEPS } from '../../pipeline/diffusion/request.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../../pipeline/diffusion/schedulers/types.ts';
 import type { GenerateOptions, GenerationRequest, ImageRef } from '../../pipeline/generation.ts';
-import { loadGenerator } from '../../pipeline/load-generator.ts';
 import { CliError } from '../errors.ts';
 import { progressBar, writeFileAtomic } from '../io.ts';
 import { numberOption } from '../options.ts';
 
 export async function openGenerator(model: string | undefined): Promise<DiffusionGenerator> {
+  // Loaded on use: onnxruntime and the diffusion modules cost every other command start-up time.
+  const { loadGenerator } = await import('../../pipeline/load-generator.ts');
   try {
     return await loadGenerator(model, { log: (m) => console.error(`riffcord: notice: ${m}`) });
   } catch (e) {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { decodeAudio } from '../../pipeline/audio/decode.ts';
 import { encodeAudio, formatFromPath, AUDIO_EXTENSIONS } from '../../pipeline/audio/encode.ts';
 import { audioFileToImage, imageFileToAudio, readImageParams, RIFFUSION_DEFAULTS, withDefaults } from '../../pipeline/spectrogram/index.ts';
-import { DEFAULT_GLA_ITERATIONS, mulberry32 } from '../../pipeline/spectrogram/griffin-lim.ts';
+import { DEFAULT_GLA_ITERATIONS, mulberry32, startAudioWorker } from '../../pipeline/spectrogram/griffin-lim.ts';
 import { DEFAULT_REFINE_ITERATIONS } from '../../pipeline/spectrogram/converter.ts';
 import { CliError } from '../errors.ts';
 import { progressBar, writeFileAtomic } from '../io.ts';
@@ -66,6 +66,7 @@ export function register(program: Command): void {
       .option('--max-value <v>', 'mel amplitude of a black pixel when the image has none', numberOption('--max-value', { min: 0 }))
       .option('--stereo', 'read the image as stereo (G = left, B = right)'),
   ).action(async (imagePath: string, audioPath: string, opts: Record<string, unknown>) => {
+    if (opts.threads !== 1) startAudioWorker();
     const format = formatFromPath(audioPath);
     const bytes = await readInput(imagePath, 'image');
     const bar = progressBar('phase recovery');

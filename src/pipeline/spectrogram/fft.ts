@@ -1,205 +1,255 @@
 /**
- * Real FFTs for the spectrogram engine, for any n >= 2 (fast when n factors into 2, 3, 5, 7).
- * Even n runs as a complex FFT of n / 2 points on (x[2j], x[2j + 1]) plus the usual split step;
- * odd n runs a full complex FFT. Plans are cached per n and allocate nothing per call.
+ * STFT frame transforms: an n-point frame that is zero except a window-long segment at
+ * supportStart, of which only bins 0..maxBin matter. Two kinds, both on the PFFFT library:
+ * - exact analysis at any even n (a chirp z-transform on PFFFT): Riffusion's 17640-point spectrum,
+ *   for the mel of audio;
+ * - a forward + inverse pair at a PFFFT size (SIMD): the phase work's coarser grid. A grid of
+ *   n >= the window length loses nothing (zero padding further only interpolates the spectrum).
  */
-import { createComplexFft, type ComplexFft } from './fft/complex.ts';
+import { heapView, isPffftSize, pffft, pffftSizeAtLeast } from './wasm-fft.ts';
 
-export interface RealFft {
-  readonly n: number;
-  /** floor(n / 2) + 1. */
-  readonly numBins: number;
-  /** Unscaled one-sided DFT of `input` (length n) into re/im (length numBins). */
-  forward(input: Float64Array, re: Float64Array, im: Float64Array): void;
+export interface FrameTransformOptions {
+  /** Frame (FFT) length. */
+  n: number;
+  /** First sample of the non-zero part of the frame. */
+  supportStart: number;
+  /** Number of samples in the non-zero part. */
+  supportLength: number;
+  /** Highest bin produced or consumed, at most n / 2. */
+  maxBin: number;
+}
+
+export interface FrameAnalysis extends Readonly<FrameTransformOptions> {
+  /** Bins 0..maxBin of the (unscaled) real DFT of a frame that is zero except `segment` at supportStart. */
+  forward(segment: Float64Array, re: Float64Array, im: Float64Array): void;
+}
+
+export interface FrameTransform extends FrameAnalysis {
   /**
-   * Inverse of forward, scaled by 1 / n, so inverse(forward(x)) = x. The imaginary parts of bin 0
-   * (and of bin n / 2 for even n) are ignored, as numpy's irfft does.
+   * The zero-copy path the phase work runs on (views into the WebAssembly heap; fetch them again
+   * after creating another plan, since the heap may have grown). Write the support into
+   * frameIn()[supportStart ..], call forwardInPlace(), read spectrumOut() in the ordered layout
+   * [re0, re(n/2), re1, im1, re2, im2, ...]; or write bins 0..maxBin of spectrumIn() (the rest stays
+   * zero), call inverseInPlace() and read frameOut()[supportStart ..], unscaled (times n).
    */
-  inverse(re: Float64Array, im: Float64Array, output: Float64Array): void;
+  frameIn(): Float32Array;
+  spectrumOut(): Float32Array;
+  spectrumIn(): Float32Array;
+  frameOut(): Float32Array;
+  forwardInPlace(): void;
+  inverseInPlace(): void;
+  /**
+   * Samples supportStart..supportStart + supportLength - 1 of the real inverse DFT (scaled by 1 / n)
+   * of a one-sided spectrum whose bins above maxBin are zero. Imaginary parts of bin 0 (and n / 2) are ignored.
+   */
+  inverse(re: Float64Array, im: Float64Array, segment: Float64Array): void;
 }
 
-export class FftSizeError extends RangeError {
-  override name = 'FftSizeError';
+export class FrameTransformError extends RangeError {
+  override name = 'FrameTransformError';
 }
 
-export function checkFftSize(n: number, what = 'FFT size'): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 2) {
-    throw new FftSizeError(`${what} must be a whole number of at least 2, got ${String(n)}`);
+function validate(o: FrameTransformOptions): void {
+  const { n, supportStart, supportLength, maxBin } = o;
+  if (!Number.isInteger(n) || n < 4 || n % 2 !== 0) throw new FrameTransformError(`frame length n must be an even whole number of at least 4, got ${n}`);
+  if (!Number.isInteger(supportStart) || supportStart < 0) {
+    throw new FrameTransformError(`supportStart must be a whole number >= 0, got ${supportStart}`);
   }
-  if (n > 1 << 26) {
-    throw new FftSizeError(`${what} ${n} is larger than this FFT supports (${1 << 26}); use a shorter frame`);
+  if (!Number.isInteger(supportLength) || supportLength < 1) {
+    throw new FrameTransformError(`supportLength must be a whole number >= 1, got ${supportLength}`);
+  }
+  if (supportStart + supportLength > n) {
+    throw new FrameTransformError(
+      `the support [${supportStart}, ${supportStart + supportLength}) does not fit in a frame of ${n} samples; shorten the window or lengthen n`,
+    );
+  }
+  if (!Number.isInteger(maxBin) || maxBin < 0 || maxBin > n / 2) {
+    throw new FrameTransformError(`maxBin must be a whole number from 0 to ${n / 2} (n / 2) for n = ${n}, got ${maxBin}`);
   }
 }
 
-export function checkLength(name: string, arr: Float64Array, min: number): void {
-  if (!(arr instanceof Float64Array)) {
-    throw new TypeError(`${name} must be a Float64Array`);
-  }
-  if (arr.length < min) {
-    throw new RangeError(`${name} holds ${arr.length} values but this transform needs at least ${min}`);
-  }
+function checkLength(name: string, arr: Float64Array, min: number): void {
+  if (arr.length < min) throw new RangeError(`${name} holds ${arr.length} values but this transform needs at least ${min}`);
 }
 
-class EvenRealFft implements RealFft {
+/**
+ * Exact DFT bins 0..maxBin of an n-point frame at any n, by Bluestein's chirp z-transform on a
+ * PFFFT complex convolution of m >= supportLength + maxBin points (8640 for Riffusion's 17640-point
+ * frames): with kj = (k^2 + j^2 - (k - j)^2) / 2, X[k] = w_k sum_j (x_j c_j) d_(k-j). Two complex
+ * transforms of m points per frame measured about 3x faster than kissfft's real transform of n (bench/fft.ts).
+ */
+class ChirpAnalysis implements FrameAnalysis {
   readonly n: number;
-  readonly numBins: number;
+  readonly supportStart: number;
+  readonly supportLength: number;
+  readonly maxBin: number;
   private readonly m: number;
-  private readonly cfft: ComplexFft;
-  /** e^{-2 pi i k / n} / 2 for k < m. */
-  private readonly hwr: Float64Array;
-  private readonly hwi: Float64Array;
-  private readonly zr: Float64Array;
-  private readonly zi: Float64Array;
-  private readonly fr: Float64Array;
-  private readonly fi: Float64Array;
+  private readonly setup: number;
+  private readonly ptr: { a: number; aHat: number; b: number; conv: number; out: number; work: number };
+  private readonly input: () => Float32Array;
+  private readonly result: () => Float32Array;
+  private readonly spectrum: () => Float32Array;
+  /** Pre-chirp c_j = e^{-i pi j^2 / n}. */
+  private readonly cr: Float64Array;
+  private readonly ci: Float64Array;
+  /** Post-twiddle w_k = e^{-i pi k^2 / n} e^{-2 pi i k s / n} / m (PFFFT does not scale). */
+  private readonly wr: Float64Array;
+  private readonly wi: Float64Array;
 
-  constructor(n: number) {
-    this.n = n;
-    const m = n / 2;
+  constructor(o: FrameTransformOptions) {
+    ({ n: this.n, supportStart: this.supportStart, supportLength: this.supportLength, maxBin: this.maxBin } = o);
+    const { n, supportStart: s, supportLength: len, maxBin } = o;
+    const m = pffftSizeAtLeast(len + maxBin + 1, 'complex');
     this.m = m;
-    this.numBins = m + 1;
-    // Largest radices first measured a few percent faster than radix 4 first for 8820 points.
-    this.cfft = createComplexFft(m);
-    this.hwr = new Float64Array(m);
-    this.hwi = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      const a = (-2 * Math.PI * k) / n;
-      this.hwr[k] = 0.5 * Math.cos(a);
-      this.hwi[k] = 0.5 * Math.sin(a);
+    this.setup = pffft._pffft_new_setup(m, 1);
+    const alloc = () => pffft._pffft_aligned_malloc(2 * m * 4);
+    this.ptr = { a: alloc(), aHat: alloc(), b: alloc(), conv: alloc(), out: alloc(), work: alloc() };
+    this.input = heapView(pffft, this.ptr.a, 2 * m);
+    this.result = heapView(pffft, this.ptr.out, 2 * m);
+    this.spectrum = heapView(pffft, this.ptr.conv, 2 * m);
+    // Angles of pi q^2 / n reduced mod 2 pi exactly: q^2 mod 2n in integers.
+    const chirp = (q: number) => (Math.PI * Number((BigInt(q) * BigInt(q)) % BigInt(2 * n))) / n;
+    this.cr = new Float64Array(len);
+    this.ci = new Float64Array(len);
+    for (let j = 0; j < len; j++) {
+      this.cr[j] = Math.cos(chirp(j));
+      this.ci[j] = -Math.sin(chirp(j));
     }
-    this.zr = new Float64Array(m);
-    this.zi = new Float64Array(m);
-    this.fr = new Float64Array(m);
-    this.fi = new Float64Array(m);
+    this.wr = new Float64Array(maxBin + 1);
+    this.wi = new Float64Array(maxBin + 1);
+    for (let k = 0; k <= maxBin; k++) {
+      const angle = -chirp(k) - (2 * Math.PI * ((k * s) % n)) / n;
+      this.wr[k] = Math.cos(angle) / m;
+      this.wi[k] = Math.sin(angle) / m;
+    }
+    // d_q = e^{+i pi q^2 / n} for q in -(len - 1) .. maxBin, laid out circularly, then transformed once.
+    const b = new Float32Array(pffft.HEAPF32.buffer, this.ptr.b, 2 * m).fill(0);
+    for (let q = -(len - 1); q <= maxBin; q++) {
+      const at = ((q % m) + m) % m;
+      b[2 * at] = Math.cos(chirp(Math.abs(q)));
+      b[2 * at + 1] = Math.sin(chirp(Math.abs(q)));
+    }
+    pffft._pffft_transform(this.setup, this.ptr.b, this.ptr.b, this.ptr.work, 0);
+    this.input().fill(0);
   }
 
-  forward(input: Float64Array, re: Float64Array, im: Float64Array): void {
-    const { m, n, zr, zi, fr, fi, hwr, hwi } = this;
-    checkLength('input', input, n);
-    checkLength('re', re, m + 1);
-    checkLength('im', im, m + 1);
-    for (let j = 0; j < m; j++) {
-      zr[j] = input[2 * j];
-      zi[j] = input[2 * j + 1];
+  forward(segment: Float64Array, re: Float64Array, im: Float64Array): void {
+    const { supportLength: len, maxBin, cr, ci, wr, wi, ptr } = this;
+    checkLength('segment', segment, len);
+    checkLength('re', re, maxBin + 1);
+    checkLength('im', im, maxBin + 1);
+    const a = this.input();
+    for (let j = 0; j < len; j++) {
+      const x = segment[j];
+      a[2 * j] = x * cr[j];
+      a[2 * j + 1] = x * ci[j];
     }
-    this.cfft.forward(zr, zi, fr, fi);
-    re[0] = fr[0] + fi[0];
+    pffft._pffft_transform(this.setup, ptr.a, ptr.aHat, ptr.work, 0);
+    this.spectrum().fill(0);
+    pffft._pffft_zconvolve_accumulate(this.setup, ptr.aHat, ptr.b, ptr.conv, 1);
+    pffft._pffft_transform(this.setup, ptr.conv, ptr.out, ptr.work, 1);
+    const c = this.result();
+    for (let k = 0; k <= maxBin; k++) {
+      const yr = c[2 * k];
+      const yi = c[2 * k + 1];
+      re[k] = yr * wr[k] - yi * wi[k];
+      im[k] = yr * wi[k] + yi * wr[k];
+    }
     im[0] = 0;
-    re[m] = fr[0] - fi[0];
-    im[m] = 0;
-    // X[k] = (F[k] + conj F[m-k]) / 2 - i e^{-2 pi i k / n} (F[k] - conj F[m-k]) / 2, paired with X[m-k].
-    for (let k = 1, l = m - 1; k <= l; k++, l--) {
-      const ar = fr[k], ai = fi[k], br = fr[l], bi = fi[l];
-      const sr = ar + br, si = ai - bi; // F[k] + conj F[l]
-      const dr = ar - br, di = ai + bi; // F[k] - conj F[l]
-      // -i * d = (di, -dr), then times w_k / 2.
-      const wr = hwr[k], wi = hwi[k];
-      const tr = di * wr + dr * wi;
-      const ti = di * wi - dr * wr;
-      re[k] = 0.5 * sr + tr;
-      im[k] = 0.5 * si + ti;
-      // For m-k: s' = conj s, d' = -conj d, w_{m-k} = -conj w_k.
-      re[l] = 0.5 * sr - tr;
-      im[l] = ti - 0.5 * si;
-    }
-  }
-
-  inverse(re: Float64Array, im: Float64Array, output: Float64Array): void {
-    const { m, n, zr, zi, fr, fi, hwr, hwi } = this;
-    checkLength('re', re, m + 1);
-    checkLength('im', im, m + 1);
-    checkLength('output', output, n);
-    const scale = 1 / n;
-    // F[k] = (X[k] + conj X[m-k]) + i (X[k] - conj X[m-k]) e^{+2 pi i k / n}, over n.
-    fr[0] = (re[0] + re[m]) * scale;
-    fi[0] = (re[0] - re[m]) * scale;
-    const s2 = 2 * scale;
-    for (let k = 1, l = m - 1; k <= l; k++, l--) {
-      const ar = re[k], ai = im[k], br = re[l], bi = im[l];
-      const sr = ar + br, si = ai - bi;
-      const dr = ar - br, di = ai + bi;
-      // (d * conj(w_k)) with w_k / 2 stored: t = d * conj(hw) * 2.
-      const wr = hwr[k], wi = hwi[k];
-      const tr = dr * wr + di * wi;
-      const ti = di * wr - dr * wi;
-      // F[k] = s + 2i t; for l = m - k the sum becomes conj s and the product conj t.
-      fr[k] = (0.5 * sr - ti) * s2;
-      fi[k] = (0.5 * si + tr) * s2;
-      fr[l] = (0.5 * sr + ti) * s2;
-      fi[l] = (tr - 0.5 * si) * s2;
-    }
-    this.cfft.inverse(fr, fi, zr, zi);
-    for (let j = 0; j < m; j++) {
-      output[2 * j] = zr[j];
-      output[2 * j + 1] = zi[j];
-    }
   }
 }
 
-class OddRealFft implements RealFft {
+/**
+ * PFFFT (SIMD) forward + inverse pair; ordered real layout [r0, r(n/2), r1, i1, r2, i2, ...].
+ * Each direction has its own input buffer, so the zeros outside the support (forward) and above
+ * maxBin (inverse) are written once.
+ */
+class GridTransform implements FrameTransform {
   readonly n: number;
-  readonly numBins: number;
-  private readonly cfft: ComplexFft;
-  private readonly ar: Float64Array;
-  private readonly ai: Float64Array;
-  private readonly br: Float64Array;
-  private readonly bi: Float64Array;
+  readonly supportStart: number;
+  readonly supportLength: number;
+  readonly maxBin: number;
+  private readonly setup: number;
+  private readonly work: number;
+  private readonly ptr: { timeIn: number; freqOut: number; freqIn: number; timeOut: number };
+  readonly frameIn: () => Float32Array;
+  readonly spectrumOut: () => Float32Array;
+  readonly spectrumIn: () => Float32Array;
+  readonly frameOut: () => Float32Array;
 
-  constructor(n: number) {
-    this.n = n;
-    this.numBins = (n - 1) / 2 + 1;
-    this.cfft = createComplexFft(n);
-    this.ar = new Float64Array(n);
-    this.ai = new Float64Array(n);
-    this.br = new Float64Array(n);
-    this.bi = new Float64Array(n);
+  constructor(o: FrameTransformOptions) {
+    ({ n: this.n, supportStart: this.supportStart, supportLength: this.supportLength, maxBin: this.maxBin } = o);
+    if (!isPffftSize(o.n)) throw new FrameTransformError(`PFFFT needs n = 2^a 3^b 5^c with a >= 5, got ${o.n}`);
+    this.setup = pffft._pffft_new_setup(o.n, 0);
+    const alloc = () => pffft._pffft_aligned_malloc(o.n * 4);
+    this.work = alloc();
+    this.ptr = { timeIn: alloc(), freqOut: alloc(), freqIn: alloc(), timeOut: alloc() };
+    this.frameIn = heapView(pffft, this.ptr.timeIn, o.n);
+    this.spectrumOut = heapView(pffft, this.ptr.freqOut, o.n);
+    this.spectrumIn = heapView(pffft, this.ptr.freqIn, o.n);
+    this.frameOut = heapView(pffft, this.ptr.timeOut, o.n);
+    this.frameIn().fill(0);
+    this.spectrumIn().fill(0);
   }
 
-  forward(input: Float64Array, re: Float64Array, im: Float64Array): void {
-    const { n, numBins, ar, ai, br, bi } = this;
-    checkLength('input', input, n);
-    checkLength('re', re, numBins);
-    checkLength('im', im, numBins);
-    ar.set(input.length === n ? input : input.subarray(0, n));
-    ai.fill(0);
-    this.cfft.forward(ar, ai, br, bi);
-    for (let k = 0; k < numBins; k++) {
-      re[k] = br[k];
-      im[k] = bi[k];
-    }
+  forwardInPlace(): void {
+    pffft._pffft_transform_ordered(this.setup, this.ptr.timeIn, this.ptr.freqOut, this.work, 0);
+  }
+
+  inverseInPlace(): void {
+    pffft._pffft_transform_ordered(this.setup, this.ptr.freqIn, this.ptr.timeOut, this.work, 1);
+  }
+
+  forward(segment: Float64Array, re: Float64Array, im: Float64Array): void {
+    const { supportStart: s, supportLength: len, maxBin } = this;
+    checkLength('segment', segment, len);
+    checkLength('re', re, maxBin + 1);
+    checkLength('im', im, maxBin + 1);
+    const time = this.frameIn();
+    for (let j = 0; j < len; j++) time[s + j] = segment[j];
+    this.forwardInPlace();
+    const f = this.spectrumOut();
+    re[0] = f[0];
     im[0] = 0;
-  }
-
-  inverse(re: Float64Array, im: Float64Array, output: Float64Array): void {
-    const { n, numBins, ar, ai, br, bi } = this;
-    checkLength('re', re, numBins);
-    checkLength('im', im, numBins);
-    checkLength('output', output, n);
-    ar[0] = re[0];
-    ai[0] = 0;
-    for (let k = 1; k < numBins; k++) {
-      ar[k] = ar[n - k] = re[k];
-      ai[k] = im[k];
-      ai[n - k] = -im[k];
+    const half = this.n / 2;
+    for (let k = 1, top = Math.min(maxBin, half - 1); k <= top; k++) {
+      re[k] = f[2 * k];
+      im[k] = f[2 * k + 1];
     }
-    this.cfft.inverse(ar, ai, br, bi);
+    if (maxBin === half) {
+      re[half] = f[1];
+      im[half] = 0;
+    }
+  }
+
+  inverse(re: Float64Array, im: Float64Array, segment: Float64Array): void {
+    const { n, supportStart: s, supportLength: len, maxBin } = this;
+    checkLength('re', re, maxBin + 1);
+    checkLength('im', im, maxBin + 1);
+    checkLength('segment', segment, len);
+    const f = this.spectrumIn();
+    f[0] = re[0];
+    const half = n / 2;
+    f[1] = maxBin === half ? re[half] : 0;
+    for (let k = 1, top = Math.min(maxBin, half - 1); k <= top; k++) {
+      f[2 * k] = re[k];
+      f[2 * k + 1] = im[k];
+    }
+    this.inverseInPlace();
+    const time = this.frameOut();
     const scale = 1 / n;
-    for (let j = 0; j < n; j++) output[j] = br[j] * scale;
+    for (let j = 0; j < len; j++) segment[j] = time[s + j] * scale;
   }
 }
 
-const realCache = new Map<number, RealFft>();
-
-/** Real FFT plan for n samples (n >= 2). Plans are cached: the same n returns the same object. */
-export function createRealFft(n: number): RealFft {
-  checkFftSize(n);
-  let plan = realCache.get(n);
-  if (!plan) {
-    plan = n % 2 === 0 ? new EvenRealFft(n) : new OddRealFft(n);
-    realCache.set(n, plan);
-  }
-  return plan;
+/** Riffusion-exact analysis (any even n): Bluestein on PFFFT. */
+export function createExactAnalysis(options: FrameTransformOptions): FrameAnalysis {
+  validate(options);
+  return new ChirpAnalysis(options);
 }
 
-export { createFrameTransform, FrameTransformError } from './fft/frame.ts';
-export type { FrameTransform, FrameTransformOptions } from './fft/frame.ts';
+/** Forward + inverse pair on PFFFT; n must be a PFFFT size (see pffftSizeAtLeast). */
+export function createGridTransform(options: FrameTransformOptions): FrameTransform {
+  validate(options);
+  return new GridTransform(options);
+}

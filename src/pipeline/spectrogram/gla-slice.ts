@@ -14,9 +14,8 @@ export class GlaSlice {
   /** c_{n-1}: the previous consistent spectrum, for the momentum term. */
   private readonly cRe: Float32Array;
   private readonly cIm: Float32Array;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
-  private readonly seg: Float64Array;
+  /** The window with the inverse transform's 1 / n folded in. */
+  private readonly synthesisWindow: Float64Array;
   private hasPrevious = false;
   /** Target mel per frame (frame-major), set when magnitudes should follow the mel, not a fixed estimate. */
   private melTarget: Float32Array | undefined;
@@ -37,9 +36,7 @@ export class GlaSlice {
     this.tIm = new Float32Array(size);
     this.cRe = new Float32Array(size);
     this.cIm = new Float32Array(size);
-    this.re = new Float64Array(this.bins);
-    this.im = new Float64Array(this.bins);
-    this.seg = new Float64Array(plan.window.length);
+    this.synthesisWindow = plan.window.map((w) => w / plan.transform.n);
   }
 
   /** Initial phase: unit phasors given per bin (e.g. random, or from a phase-aware estimate). */
@@ -92,12 +89,16 @@ export class GlaSlice {
 
   /** Magnitude projection then inverse transform, overlap-added (window applied) into `ola`. */
   synthesize(ola: Float64Array): void {
-    const { plan, bins, re, im, seg, mags, tRe, tIm } = this;
-    const win = plan.window;
+    const { plan, bins, mags, tRe, tIm } = this;
+    const tr = plan.transform;
+    const win = this.synthesisWindow;
     const len = this.signalLength;
     const first = Math.max(0, frameSupportStart(plan, this.t0));
     const last = Math.min(len, frameSupportStart(plan, this.t1 - 1) + win.length);
     ola.fill(0, first, last);
+    const spec = tr.spectrumIn();
+    const out = tr.frameOut();
+    const off = tr.supportStart;
     for (let t = this.t0; t < this.t1; t++) {
       const base = (t - this.t0) * bins;
       for (let k = 0; k < bins; k++) {
@@ -105,36 +106,41 @@ export class GlaSlice {
         const b = tIm[base + k];
         const norm = Math.sqrt(a * a + b * b);
         const g = norm > 1e-30 ? mags[base + k] / norm : 0;
-        re[k] = a * g;
-        im[k] = b * g;
+        spec[2 * k] = a * g;
+        spec[2 * k + 1] = b * g;
       }
-      plan.transform.inverse(re, im, seg);
+      spec[1] = 0; // slot of bin n/2's real part in the ordered layout; bin 0's imaginary part is 0
+      tr.inverseInPlace();
       const s0 = frameSupportStart(plan, t);
       const j0 = Math.max(0, -s0);
       const j1 = Math.min(win.length, len - s0);
-      for (let j = j0; j < j1; j++) ola[s0 + j] += seg[j] * win[j];
+      for (let j = j0; j < j1; j++) ola[s0 + j] += out[off + j] * win[j];
     }
   }
 
   /** Forward transform of the current signal (the consistency projection) and the momentum step. */
   analyze(signal: Float64Array): void {
-    const { plan, bins, re, im, seg, tRe, tIm, cRe, cIm } = this;
+    const { plan, bins, tRe, tIm, cRe, cIm } = this;
+    const tr = plan.transform;
     const win = plan.window;
     const len = this.signalLength;
     const alpha = this.hasPrevious ? this.momentum : 0;
+    const frame = tr.frameIn();
+    const spec = tr.spectrumOut();
+    const off = tr.supportStart;
     for (let t = this.t0; t < this.t1; t++) {
       const s0 = frameSupportStart(plan, t);
       if (s0 >= 0 && s0 + win.length <= len) {
-        for (let j = 0; j < win.length; j++) seg[j] = signal[s0 + j] * win[j];
+        for (let j = 0; j < win.length; j++) frame[off + j] = signal[s0 + j] * win[j];
       } else {
-        for (let j = 0; j < win.length; j++) seg[j] = signal[reflectIndex(s0 + j, len)] * win[j];
+        for (let j = 0; j < win.length; j++) frame[off + j] = signal[reflectIndex(s0 + j, len)] * win[j];
       }
-      plan.transform.forward(seg, re, im);
+      tr.forwardInPlace();
       const base = (t - this.t0) * bins;
       for (let k = 0; k < bins; k++) {
         const i = base + k;
-        const cr = re[k];
-        const ci = im[k];
+        const cr = spec[2 * k];
+        const ci = k === 0 ? 0 : spec[2 * k + 1];
         tRe[i] = cr + alpha * (cr - cRe[i]);
         tIm[i] = ci + alpha * (ci - cIm[i]);
         cRe[i] = cr;
@@ -154,9 +160,7 @@ export class GlaSlice {
  */
 export class MelObjectiveSlice {
   private readonly bins: number;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
-  private readonly seg: Float64Array;
+  private readonly synthesisWindow: Float64Array;
   private readonly mag: Float64Array;
   private readonly mel: Float64Array;
   private readonly back: Float64Array;
@@ -170,22 +174,27 @@ export class MelObjectiveSlice {
     private readonly signalLength: number,
   ) {
     this.bins = plan.maxBin + 1;
-    this.re = new Float64Array(this.bins);
-    this.im = new Float64Array(this.bins);
-    this.seg = new Float64Array(plan.window.length);
+    this.synthesisWindow = plan.window.map((w) => w / plan.transform.n);
     this.mag = new Float64Array(plan.fb.numBins);
     this.mel = new Float64Array(plan.fb.numMels);
     this.back = new Float64Array(plan.fb.numBins);
   }
 
   melGradient(signal: Float64Array, grad: Float64Array): number {
-    const { plan, bins, re, im, seg, mag, mel, back, target } = this;
+    const { plan, bins, mag, mel, back, target } = this;
     const fb = plan.fb;
     const nMels = fb.numMels;
+    const tr = plan.transform;
     const win = plan.window;
+    const synth = this.synthesisWindow;
     const len = this.signalLength;
     const top = Math.min(bins, fb.usedBins);
-    const scale = plan.sizes.nFft / 2;
+    const scale = tr.n / 2;
+    const frame = tr.frameIn();
+    const specOut = tr.spectrumOut();
+    const specIn = tr.spectrumIn();
+    const out = tr.frameOut();
+    const off = tr.supportStart;
     // Whole buffer: frames reaching past either end send gradient to reflected samples.
     grad.fill(0);
     let f = 0;
@@ -193,12 +202,17 @@ export class MelObjectiveSlice {
       const s0 = frameSupportStart(plan, t);
       const inside = s0 >= 0 && s0 + win.length <= len;
       if (inside) {
-        for (let j = 0; j < win.length; j++) seg[j] = signal[s0 + j] * win[j];
+        for (let j = 0; j < win.length; j++) frame[off + j] = signal[s0 + j] * win[j];
       } else {
-        for (let j = 0; j < win.length; j++) seg[j] = signal[reflectIndex(s0 + j, len)] * win[j];
+        for (let j = 0; j < win.length; j++) frame[off + j] = signal[reflectIndex(s0 + j, len)] * win[j];
       }
-      plan.transform.forward(seg, re, im);
-      for (let k = 0; k < top; k++) mag[k] = Math.sqrt(re[k] * re[k] + im[k] * im[k]);
+      tr.forwardInPlace();
+      mag[0] = Math.abs(specOut[0]);
+      for (let k = 1; k < top; k++) {
+        const re = specOut[2 * k];
+        const im = specOut[2 * k + 1];
+        mag[k] = Math.sqrt(re * re + im * im);
+      }
       applyMel(fb, mag, mel);
       const mb = (t - this.t0) * nMels;
       for (let m = 0; m < nMels; m++) {
@@ -207,23 +221,24 @@ export class MelObjectiveSlice {
         f += 0.5 * r * r;
       }
       applyMelTranspose(fb, mel, back);
-      for (let k = 0; k < top; k++) {
+      // The inverse transform halves every bin but DC relative to the adjoint of the forward one.
+      specIn[0] = mag[0] > 1e-30 ? 2 * specOut[0] * (back[0] * scale) / mag[0] : 0;
+      specIn[1] = 0;
+      for (let k = 1; k < top; k++) {
         const a = mag[k];
         const g = a > 1e-30 ? (back[k] * scale) / a : 0;
-        re[k] *= g;
-        im[k] *= g;
+        specIn[2 * k] = specOut[2 * k] * g;
+        specIn[2 * k + 1] = specOut[2 * k + 1] * g;
       }
       for (let k = top; k < bins; k++) {
-        re[k] = 0;
-        im[k] = 0;
+        specIn[2 * k] = 0;
+        specIn[2 * k + 1] = 0;
       }
-      // The inverse transform halves every bin but DC relative to the adjoint of the forward one.
-      re[0] *= 2;
-      plan.transform.inverse(re, im, seg);
+      tr.inverseInPlace();
       if (inside) {
-        for (let j = 0; j < win.length; j++) grad[s0 + j] += seg[j] * win[j];
+        for (let j = 0; j < win.length; j++) grad[s0 + j] += out[off + j] * synth[j];
       } else {
-        for (let j = 0; j < win.length; j++) grad[reflectIndex(s0 + j, len)] += seg[j] * win[j];
+        for (let j = 0; j < win.length; j++) grad[reflectIndex(s0 + j, len)] += out[off + j] * synth[j];
       }
     }
     return f;

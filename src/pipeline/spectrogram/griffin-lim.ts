@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { GlaSlice, inverseWindowEnvelope, MelObjectiveSlice } from './gla-slice.ts';
 import type { SpectrogramParams } from './params.ts';
-import { stftPlan, type StftPlan } from './stft.ts';
+import { gridPlan, type StftPlan } from './stft.ts';
 
 /**
  * Lets timers and I/O run between iterations: a conversion takes seconds, and a queue worker must
@@ -19,7 +19,6 @@ export type GlaWorkerMessage =
   | {
       type: 'init';
       params: SpectrogramParams;
-      maxBin: number;
       t0: number;
       t1: number;
       signalLength: number;
@@ -62,7 +61,7 @@ export interface GriffinLimOptions {
   refineMel?: Float64Array;
 }
 
-export const DEFAULT_GLA_ITERATIONS = 6;
+export const DEFAULT_GLA_ITERATIONS = 10;
 export const DEFAULT_GLA_MOMENTUM = 0.99;
 
 /** Small, fast, seedable PRNG (mulberry32) for the initial phase; same seed, same audio. */
@@ -144,6 +143,15 @@ export async function stopAudioWorker(): Promise<void> {
 
 let pool: WorkerHandle | undefined;
 
+/**
+ * Starts the audio worker thread ahead of the first conversion (it loads its TypeScript and
+ * WebAssembly in ~0.3-1 s), so that cost overlaps model loading instead of delaying the audio.
+ * Does nothing on one thread or when the worker is already up; it never keeps the process alive.
+ */
+export function startAudioWorker(): void {
+  if (defaultAudioThreads() >= 2) pool ??= new WorkerHandle();
+}
+
 export function defaultAudioThreads(): number {
   const env = Number(process.env.RIFFCORD_AUDIO_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 2);
@@ -162,7 +170,7 @@ interface SecondSlice {
 }
 
 /**
- * @param mags target magnitudes, frame-major [frame][bin 0..plan.maxBin]
+ * @param mags target magnitudes on the phase grid, frame-major [frame][bin 0..gridPlan(params, 'phase').maxBin]
  * @returns the time signal, (frames - 1) * hop samples (torch.istft with center=True)
  */
 export async function griffinLim(
@@ -171,7 +179,7 @@ export async function griffinLim(
   params: SpectrogramParams,
   opts: GriffinLimOptions = {},
 ): Promise<Float64Array> {
-  const plan: StftPlan = stftPlan(params);
+  const plan: StftPlan = gridPlan(params, 'phase');
   const bins = plan.maxBin + 1;
   const iterations = opts.iterations ?? DEFAULT_GLA_ITERATIONS;
   const refine = opts.refineMel ? (opts.refineIterations ?? 0) : 0;
@@ -201,7 +209,7 @@ export async function griffinLim(
   // Slices may rewrite their magnitudes, so each gets its own copy.
   const main = new GlaSlice(plan, 0, split, mags.slice(0, split * bins), signalLength, momentum);
   const mainMel = melSource ? melFrames(0, split, new Float32Array(split * nMels)) : undefined;
-  const mainObjective = refine > 0 ? new MelObjectiveSlice(plan, 0, split, mainMel!, signalLength) : undefined;
+  const mainObjective = refine > 0 ? new MelObjectiveSlice(gridPlan(params, 'objective'), 0, split, mainMel!, signalLength) : undefined;
   main.setPhase(phase.subarray(0, split * bins));
 
   let worker: WorkerHandle | undefined;
@@ -221,7 +229,7 @@ export async function griffinLim(
         melFrames(split, frames, new Float32Array(melBuf));
       }
       const init: GlaWorkerMessage = {
-        type: 'init', params, maxBin: plan.maxBin, t0: split, t1: frames, signalLength, momentum,
+        type: 'init', params, t0: split, t1: frames, signalLength, momentum,
         mags: magBuf, phase: phaseBuf, signal: signalBuf, ola: olaBuf, melTarget: melBuf,
       };
       if (threads === 2) {
@@ -295,7 +303,7 @@ export class LocalSlice {
 
   init(): void {
     const { msg } = this;
-    const plan = stftPlan(msg.params, msg.maxBin);
+    const plan = gridPlan(msg.params, 'phase');
     this.slice = new GlaSlice(plan, msg.t0, msg.t1, new Float32Array(msg.mags), msg.signalLength, msg.momentum);
     this.slice.setPhase(new Float32Array(msg.phase));
     this.slice.synthesize(this.ola);
@@ -309,7 +317,7 @@ export class LocalSlice {
 
   grad(): number {
     const { msg } = this;
-    this.objective ??= new MelObjectiveSlice(stftPlan(msg.params, msg.maxBin), msg.t0, msg.t1, this.melTarget!, msg.signalLength);
+    this.objective ??= new MelObjectiveSlice(gridPlan(msg.params, 'objective'), msg.t0, msg.t1, this.melTarget!, msg.signalLength);
     return this.objective.melGradient(this.signal, this.ola);
   }
 }
@@ -347,6 +355,7 @@ async function refineMelLbfgs(
   const d = new Float64Array(n);
   const gNew = new Float64Array(n);
   const alpha = new Float64Array(LBFGS_MEMORY);
+  let spare: { s: Float64Array; y: Float64Array } | undefined;
   // x holds the trial point (the evaluator reads it); `start` the accepted one.
   while (evals < maxEvals) {
     for (let i = 0; i < n; i++) d[i] = -g[i];
@@ -387,19 +396,21 @@ async function refineMelLbfgs(
       step *= 0.5;
     }
     if (!(fNew < f)) break;
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
+    // The new pair goes into spare buffers; a dropped pair's buffers become the spares (a clip's
+    // signal is ~2 MB per vector, so no allocation per step).
+    spare ??= { s: new Float64Array(n), y: new Float64Array(n) };
+    const { s, y } = spare;
+    let sy = 0;
     for (let i = 0; i < n; i++) {
-      s[i] = x[i] - start[i];
-      y[i] = gNew[i] - g[i];
+      const si = x[i] - start[i];
+      const yi = gNew[i] - g[i];
+      s[i] = si;
+      y[i] = yi;
+      sy += si * yi;
     }
-    const sy = dot(s, y);
     if (sy > 0) {
-      if (S.length === LBFGS_MEMORY) {
-        S.shift();
-        Y.shift();
-        rho.shift();
-      }
+      spare = S.length === LBFGS_MEMORY ? { s: S.shift()!, y: Y.shift()! } : undefined;
+      if (rho.length === LBFGS_MEMORY) rho.shift();
       S.push(s);
       Y.push(y);
       rho.push(1 / sy);

@@ -88,6 +88,60 @@ export function melFilterbank(p: SpectrogramParams): MelFilterbank {
   return fb;
 }
 
+/**
+ * Filterbank on the bins of a gridN-point transform that approximates `fine` (on fineN-point
+ * bins) for the same frame: each fine bin's magnitude is taken as an interpolation of the grid
+ * magnitudes around its frequency, so W_grid = W_fine * C. 'cubic' (Catmull-Rom) is the closer
+ * fit but has negative weights; 'linear' keeps every weight >= 0, which the multiplicative
+ * updates (inverse mel, magnitudes that follow the mel) need. Magnitudes are even in frequency,
+ * so the point below bin 0 is bin 1. Row sums equal the fine ones.
+ */
+export function gridFilterbank(fine: MelFilterbank, fineN: number, gridN: number, interpolation: 'linear' | 'cubic'): MelFilterbank {
+  if (gridN === fineN) return fine;
+  const numBins = Math.floor(gridN / 2) + 1;
+  const nMels = fine.numMels;
+  const start = new Int32Array(nMels);
+  const offset = new Int32Array(nMels + 1);
+  const chunks: number[] = [];
+  let usedBins = 0;
+  const row = new Float64Array(numBins + 3);
+  for (let m = 0; m < nMels; m++) {
+    let lo = numBins;
+    let hi = -1;
+    const s = fine.start[m] - fine.offset[m];
+    for (let j = fine.offset[m]; j < fine.offset[m + 1]; j++) {
+      const w = fine.weights[j];
+      const pos = ((s + j) * gridN) / fineN;
+      const i = Math.floor(pos);
+      const u = pos - i;
+      const taps =
+        interpolation === 'cubic'
+          ? [0.5 * (-u + 2 * u * u - u * u * u), 0.5 * (2 - 5 * u * u + 3 * u * u * u), 0.5 * (u + 4 * u * u - 3 * u * u * u), 0.5 * (-u * u + u * u * u)]
+          : [0, 1 - u, u, 0];
+      for (let q = 0; q < 4; q++) {
+        const b = Math.min(numBins - 1, Math.abs(i - 1 + q));
+        row[b] += w * taps[q];
+        lo = Math.min(lo, b);
+        hi = Math.max(hi, b);
+      }
+    }
+    offset[m] = chunks.length;
+    if (hi >= 0) {
+      start[m] = lo;
+      for (let b = lo; b <= hi; b++) {
+        chunks.push(row[b]);
+        row[b] = 0;
+      }
+      usedBins = Math.max(usedBins, hi + 1);
+    } else {
+      start[m] = Math.min(numBins - 1, Math.round((fine.centreBins[m] * gridN) / fineN));
+    }
+  }
+  offset[nMels] = chunks.length;
+  const centreBins = fine.centreBins.map((c) => (c * gridN) / fineN);
+  return { numMels: nMels, numBins, start, offset, weights: Float64Array.from(chunks), usedBins, centreBins };
+}
+
 /** mel[m] = sum_k W[m,k] * mag[k] for one frame. */
 export function applyMel(fb: MelFilterbank, mag: Float64Array, out: Float64Array): void {
   const { start, offset, weights } = fb;
