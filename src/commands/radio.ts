@@ -3,6 +3,9 @@ import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputC
 import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
+import { listenLink, listenLinkConfigFromEnv, ListenLinkConfigError } from '../studio/listen-link.ts';
+import { LISTEN_LINK_TTL_SECONDS } from '../studio/listen-token.ts';
+import { publishListenAlong } from '../voice/listen-along.ts';
 import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
 import type { RadioSession } from '../voice/session.ts';
@@ -35,7 +38,8 @@ const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('skip').setDescription('Vote to end this round now'))
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
-  .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
+  .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'))
+  .addSubcommand((s) => s.setName('listen').setDescription('Post a link to listen along in a browser'));
 
 /** The bot process's radio manager for this client (made on first use, from the environment's radio settings). */
 export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager {
@@ -43,8 +47,19 @@ export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager 
     const settings = radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
-    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
+    const listen = listenConfig(ctx);
+    const onLaunch = listen ? (s: RadioSession) => publishListenAlong(s, ctx.redis, redisPrefix, ctx.log) : undefined;
+    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings, onLaunch };
   });
+}
+
+function listenConfig(ctx: RadioContext) {
+  try {
+    return listenLinkConfigFromEnv();
+  } catch (err) {
+    if (err instanceof ListenLinkConfigError) ctx.log.warn({ err: err.message }, 'listen-along is off: bad configuration');
+    return null;
+  }
 }
 
 function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
@@ -122,6 +137,14 @@ export async function runRadio(interaction: ChatInputCommandInteraction, ctx: Ra
         `Buffer: ${s.buffered} clip(s) ready, ${s.generating} generating · listeners: ${s.listeners}`,
       ];
       await interaction.reply(ephemeral(lines.join('\n')));
+      return;
+    }
+    case 'listen': {
+      runningRadio(manager, guild);
+      const listen = listenConfig(ctx);
+      if (!listen) throw new UserFacingError('Listen-along is not set up on this bot (its operator sets STUDIO_PUBLIC_URL and STUDIO_SECRET and runs the studio).');
+      const hours = Math.round(LISTEN_LINK_TTL_SECONDS / 3600);
+      await interaction.reply(`🎧 Listen along in a browser: ${listenLink(listen, guild.id)} (works for ${hours} hours)`);
       return;
     }
     default:

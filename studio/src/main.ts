@@ -107,6 +107,7 @@ function ensurePlayer(startDelay?: number): Player<ClipInfo> {
     },
     startDelay,
   );
+  (window as unknown as { __studioCtx: AudioContext }).__studioCtx = player.ctx;
   try {
     timeline = new Timeline(ui.timeline, () => player?.ctx.currentTime ?? 0);
     probe.timeline = true;
