@@ -3,17 +3,13 @@
  * page when needed, uses the bot's queue and workers on REDIS_URL, and starts a worker in this
  * process when none is serving the model, so one command makes music on a fresh machine.
  */
-import { JobsClient } from '../jobs/client.ts';
 import { ConfigError } from '../jobs/config.ts';
 import { createLogger } from '../jobs/logging.ts';
 import { loadRealGenerator } from '../jobs/worker-main.ts';
-import { listSeedImages } from '../pipeline/diffusion/seed-images.ts';
 import { radioSettingsFromEnv, RadioSettingsError } from '../voice/settings.ts';
 import { studioConfigFromEnv } from './config.ts';
-import { ensurePageBuilt, PAGE_DIR } from './page-build.ts';
-import { buildStudioServer } from './server.ts';
-import { studioLimits } from './limits.ts';
-import { ensureWorker } from './in-process-worker.ts';
+import { ensurePageBuilt } from './page-build.ts';
+import { startStudio } from './start.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -30,29 +26,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger('riffcord-studio', config.logLevel);
   if (await ensurePageBuilt()) log.info('studio page built');
-  const jobs = new JobsClient({
-    redisUrl: config.redisUrl,
-    prefix: config.prefix,
-    defaultModel: config.model,
-    limits: studioLimits(config, radio),
-    onRedisError: (err) => log.warn({ err: err.message }, 'redis connection error (reconnecting)'),
-  });
-  const worker = config.worker === 'auto' ? await ensureWorker(jobs, config, loadRealGenerator, log) : null;
-  const server = await buildStudioServer({ config, radio, jobs, log, pageDir: PAGE_DIR, seedImages: listSeedImages() });
-  const address = await server.app.listen({ host: config.host, port: config.port });
-  log.info({ address, model: config.model, inProcessWorker: worker !== null }, 'studio listening');
-  process.stdout.write(`riffcord studio: open ${address.replace('0.0.0.0', '127.0.0.1')} in a browser\n`);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      await server.close();
-      await worker?.stop();
-      await jobs.close();
-      process.exit(0);
-    })();
-  };
+  const studio = await startStudio(config, radio, log, loadRealGenerator);
+  process.stdout.write(`riffcord studio: open ${studio.address} in a browser\n`);
+  const stop = () => void studio.stop().then(() => process.exit(0), () => process.exit(1));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -3,8 +3,9 @@
  * than its sources, so `npm run studio` works on a fresh checkout without a separate step. Vite
  * bundles offline: every import is in node_modules.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 export const STUDIO_ROOT = resolve(import.meta.dirname, '../../studio');
 export const PAGE_DIR = join(STUDIO_ROOT, 'dist');
@@ -31,5 +32,19 @@ export async function ensurePageBuilt(force = false): Promise<boolean> {
   if (!force && !pageIsStale()) return false;
   const { build } = await import('vite');
   await build({ configFile: join(STUDIO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  precompress(PAGE_DIR);
   return true;
+}
+
+/** Brotli and gzip copies beside each text file, which the server sends to browsers that take them. */
+function precompress(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) precompress(path);
+    else if (/\.(html|js|css|svg)$/.test(name)) {
+      const bytes = readFileSync(path);
+      writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+      writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+    }
+  }
 }

@@ -57,7 +57,10 @@ export async function buildStudioServer(d: StudioServerDeps): Promise<StudioServ
   const seedImages = d.seedImages.filter((s) => !s.startsWith('mask_'));
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
-  await app.register(fastifyStatic, { root: d.pageDir, prefix: '/', index: ['index.html'], immutable: false, maxAge: 0 });
+  await app.register(fastifyStatic, { root: d.pageDir, prefix: '/', index: ['index.html'], preCompressed: true,
+    // Vite names assets after their content: they never change under one name.
+    setHeaders: (res, path) => res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
 
   const pageConfig: PageConfig = {
     model: d.config.model,
