@@ -47,10 +47,13 @@ export function radioManagerOf(client: Client, ctx: RadioContext): RadioManager 
     const settings = radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
-    const listen = listenConfig(ctx);
-    const onLaunch = listen ? (s: RadioSession) => publishListenAlong(s, ctx.redis, redisPrefix, ctx.log) : undefined;
-    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings, onLaunch };
+    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings, onLaunch: listenAlongHook(ctx) };
   });
+}
+
+/** With listen-along set up, every radio publishes its clips and state for the studio. */
+export function listenAlongHook(ctx: RadioContext): ((s: RadioSession) => void) | undefined {
+  return listenConfig(ctx) ? (s) => publishListenAlong(s, ctx.redis, ctx.config.redisPrefix, ctx.log) : undefined;
 }
 
 function listenConfig(ctx: RadioContext) {

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
 import { guarded } from '../../../src/bot/respond.ts';
-import { radio, runRadio, type RadioContext } from '../../../src/commands/radio.ts';
+import { listenAlongHook, radio, runRadio, type RadioContext } from '../../../src/commands/radio.ts';
 import { connect } from '../../../src/jobs/connection.ts';
 import { radioJobsClient } from '../../../src/voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../../../src/voice/manager.ts';
@@ -152,6 +152,7 @@ export class RadioWorld {
       redisPrefix: this.prefix,
       log,
       settings: this.settings,
+      onLaunch: listenAlongHook(ctx),
     }));
     client.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand() && interaction.commandName === 'radio') {
