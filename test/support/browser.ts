@@ -30,6 +30,8 @@ const FLAGS = [
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
+  /** The browser's own profile folder (its processes carry it on their command lines). */
+  profile: string;
   /** Console errors and uncaught page errors, in order. */
   problems: string[];
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function openPage(url: string, o: { viewport?: { width: number; hei
   return {
     context,
     page,
+    profile,
     problems,
     async close() {
       await context.close().catch(() => undefined);
