@@ -56,6 +56,25 @@ afterAll(async () => {
   await deletePrefix(SHARED_REDIS, prefix);
 }, 30_000);
 
+describe('the page on a phone', () => {
+  it('fits a 390 px wide screen without sideways scrolling, with finger-sized controls and the timeline in view', async () => {
+    const s = await studio();
+    open.tab = await openPage(s.address, { viewport: { width: 390, height: 844 } });
+    const page = open.tab.page;
+    await page.waitForFunction("document.getElementById('seed-image').options.length > 1");
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    for (const id of ['prompt', 'denoising', 'seed-image', 'seed', 'play', 'pause', 'download', 'share']) {
+      const box = (await page.locator(`#${id}`).boundingBox())!;
+      expect(box.height, id).toBeGreaterThanOrEqual(40);
+      expect(box.x + box.width, id).toBeLessThanOrEqual(390);
+    }
+    const timeline = (await page.locator('#timeline').boundingBox())!;
+    expect(timeline.height).toBeGreaterThan(200);
+    expect(timeline.y + timeline.height).toBeLessThanOrEqual(844);
+    expect(open.tab.problems).toEqual([]);
+  });
+});
+
 describe('studio limits and failures', () => {
   it('says plainly that no worker is running when there is none, instead of waiting silently', async () => {
     const s = await studio();
@@ -114,6 +133,25 @@ describe('studio limits and failures', () => {
       await other.close();
     }
   }, 60_000);
+
+  it('takes a closed page’s clips off the queue', async () => {
+    worker ??= await startWorker();
+    const s = await studio({ STUDIO_STEPS: '50' }); // 10 s a clip: long enough that only a cancel empties the queue in time
+    const tab = await play(s, '[slow] closing soon');
+    const queue = s.jobs.queue(MODEL);
+    const queued = async () => {
+      const c = await queue.getJobCounts('wait', 'prioritized', 'active');
+      return (c.wait ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0);
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await queued()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await queued()).toBe(2); // the page keeps two clips asked for ahead
+    await tab.close();
+    open.tab = undefined;
+    const gone = Date.now() + 5_000;
+    while ((await queued()) > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    expect(await queued()).toBe(0);
+  }, 40_000);
 
   it('answers bad input on the socket with a clear message, and never queues it', async () => {
     const s = await studio({ MAX_PROMPT_CHARS: '50' });

@@ -4,7 +4,7 @@
  * shared queue as radio-clip jobs and come back to the page in plan order.
  */
 import { z } from 'zod';
-import type { JobsClient } from '../jobs/client.ts';
+import type { JobHandle, JobsClient } from '../jobs/client.ts';
 import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from '../jobs/errors.ts';
 import type { Logger } from '../jobs/logging.ts';
 import type { Requester } from '../jobs/types.ts';
@@ -34,6 +34,8 @@ export class StudioSession {
   private inflight = 0;
   private order: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Jobs asked for and not finished: a page that goes away takes its clips off the queue. */
+  private readonly pending = new Set<JobHandle>();
   private readonly messageSchema: z.ZodType<ClientMessage>;
 
   constructor(private readonly o: StudioSessionOptions) {
@@ -74,6 +76,8 @@ export class StudioSession {
 
   close(): void {
     this.closed = true;
+    for (const h of this.pending) void h.cancel().catch(() => undefined);
+    this.pending.clear();
   }
 
   private setPrompt(m: Extract<ClientMessage, { type: 'prompt' }>): void {
@@ -118,6 +122,11 @@ export class StudioSession {
       throw new JobRejectedError('queue-full', `The generation queue is full (${state.waiting} clips waiting); try again in a minute.`, 60);
     }
     const handle = await this.o.jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: `studio:${this.o.requester.userId}` }, { requester: this.o.requester, format: 'opus' });
+    if (this.closed) {
+      void handle.cancel().catch(() => undefined);
+      throw new JobCancelledError(handle.id);
+    }
+    this.pending.add(handle);
     const stop = handle.onProgress((p) => {
       if (!this.closed && p.stage === 'denoising') this.o.send({ type: 'progress', index: planned.index, step: p.step, totalSteps: p.totalSteps });
     });
@@ -149,6 +158,7 @@ export class StudioSession {
       };
     } finally {
       stop();
+      this.pending.delete(handle);
     }
   }
 
