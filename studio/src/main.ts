@@ -56,6 +56,8 @@ let workerLive = true;
 let behind = false;
 let lastError: string | null = null;
 const listenToken = /^\/listen\/([^/]+)$/.exec(location.pathname)?.[1] ?? null;
+/** Listen-along: clips count only once the listener pressed Listen (before that they would pile up behind the radio). */
+let listening = false;
 
 function banner(text: string | null, kind: 'warn' | 'info' = 'warn'): void {
   ui.banner.hidden = !text;
@@ -129,6 +131,7 @@ function showPlaying(s: Scheduled<ClipInfo>): void {
 
 async function onClip(clip: ClipInfo): Promise<void> {
   if (!listenToken) asked = Math.max(0, asked - 1);
+  else if (!listening) return;
   probe.received.push(clip);
   lastError = null;
   refreshBanner();
@@ -224,7 +227,6 @@ async function start(): Promise<void> {
     ui.form.querySelectorAll('label, #play, #share').forEach((el) => ((el as HTMLElement).hidden = true));
     ui.pause.disabled = false;
     ui.pause.textContent = '▶ Listen';
-    let listening = false;
     ui.pause.onclick = () => {
       if (!listening) {
         listening = true;
