@@ -113,12 +113,13 @@ try {
   const p = await probe(tab.page);
   const played = p.scheduled.filter((s) => s.start < t0 + PLAY_SECONDS);
   const problems = contiguityProblems(played, p.crossfade);
+  const softwareGl = await tab.page.evaluate('window.__studio.softwareGl');
   const audioBytes = await tab.page.evaluate(() => (performance.getEntriesByType('resource') as unknown as { name: string; transferSize: number }[]).filter((e) => e.name.includes('/api/clips/')).reduce((s, e) => s + e.transferSize, 0));
   await tab.close();
   const repeats = played.filter((s) => s.looped).length;
   console.log(`3. ${PLAY_SECONDS} s of playback: ${played.length} clips played, ${played.length - problems.length} of ${played.length} on the timeline without a gap, ${repeats} of them repeats while generation was behind (${played.length - repeats} new clips)`);
   console.log(`   audio fetched: ${f(audioBytes / 1024 / (PLAY_SECONDS / 60), 0)} KiB per minute of music (Ogg Opus 128 kb/s)`);
-  console.log(`4. browser CPU while playing: ${f(playCpu * 100, 1)}% of one core with the timeline drawn (WebGL in software: SwiftShader, no GPU here), ${f(audioCpu * 100, 1)}% with it out of view; same page idle: ${f(idleCpu * 100, 1)}% (playing/idle ${f(playCpu / Math.max(idleCpu, 0.001), 1)}, timeline/audio only ${f(playCpu / Math.max(audioCpu, 0.001), 1)})`);
+  console.log(`4. browser CPU while playing: ${f(playCpu * 100, 1)}% of one core with the timeline drawn (WebGL ${softwareGl ? 'in software, SwiftShader: drawn at half resolution, 15 fps' : 'on a GPU, 30 fps'}), ${f(audioCpu * 100, 1)}% with it out of view; same page idle: ${f(idleCpu * 100, 1)}% (playing/idle ${f(playCpu / Math.max(idleCpu, 0.001), 1)}, timeline/audio only ${f(playCpu / Math.max(audioCpu, 0.001), 1)})`);
 } finally {
   await stopChild(studio);
   await deletePrefix(SHARED_REDIS, prefix);

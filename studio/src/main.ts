@@ -40,9 +40,11 @@ interface Probe {
   behind: boolean;
   firstSoundAt: number | null;
   timeline: boolean;
+  /** WebGL runs on the CPU: the timeline draws at a lower resolution and rate. */
+  softwareGl: boolean;
   ctxTime(): number;
 }
-const probe: Probe = { config: null, scheduled: [], received: [], errors: [], behind: false, firstSoundAt: null, timeline: false, ctxTime: () => player?.ctx.currentTime ?? 0 };
+const probe: Probe = { config: null, scheduled: [], received: [], errors: [], behind: false, firstSoundAt: null, timeline: false, softwareGl: false, ctxTime: () => player?.ctx.currentTime ?? 0 };
 (window as unknown as { __studio: Probe }).__studio = probe;
 
 let config: StudioConfig;
@@ -113,6 +115,7 @@ function ensurePlayer(startDelay?: number): Player<ClipInfo> {
   try {
     timeline = new Timeline(ui.timeline, () => player?.ctx.currentTime ?? 0);
     probe.timeline = true;
+    probe.softwareGl = timeline.software;
   } catch {
     ui.timeline.textContent = 'This browser cannot draw the 3D timeline (no WebGL); the music plays anyway.';
   }

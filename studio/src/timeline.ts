@@ -25,6 +25,10 @@ const ROWS = 48;
 const KEEP_BEHIND_SECONDS = 40;
 /** The playhead moves a few pixels a second: 30 frames a second look the same as 60 at half the cost. */
 const FRAME_MS = 1000 / 30;
+/** Without a GPU (WebGL in software) every pixel costs CPU: draw fewer of them, less often. */
+const SOFTWARE_FRAME_MS = 1000 / 15;
+const SOFTWARE_PIXEL_RATIO = 0.5;
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software/i;
 
 export class Timeline {
   private readonly renderer: WebGLRenderer;
@@ -33,6 +37,8 @@ export class Timeline {
   private readonly playhead: Mesh;
   private readonly strips: { mesh: Mesh; end: number }[] = [];
   private frame = 0;
+  /** True when WebGL runs on the CPU. */
+  readonly software: boolean;
 
   /** Throws when the browser has no WebGL; the page then goes on without the timeline. */
   constructor(
@@ -40,7 +46,11 @@ export class Timeline {
     private readonly now: () => number,
   ) {
     this.renderer = new WebGLRenderer({ antialias: false, powerPreference: 'low-power' });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    const gl = this.renderer.getContext();
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    this.software = SOFTWARE_RENDERERS.test(String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)));
+    this.renderer.setPixelRatio(this.software ? SOFTWARE_PIXEL_RATIO : Math.min(window.devicePixelRatio, 2));
+    const frameMs = this.software ? SOFTWARE_FRAME_MS : FRAME_MS;
     host.appendChild(this.renderer.domElement);
     this.scene.background = new Color(0x05060a);
     this.camera = new PerspectiveCamera(50, 1, 0.1, 100);
@@ -59,7 +69,7 @@ export class Timeline {
     const loop = (now: number) => {
       this.frame = requestAnimationFrame(loop);
       // Nothing to draw for a hidden or zero-sized timeline (a phone scrolled past it, a background tab).
-      if (now - last < FRAME_MS - 2 || document.hidden || this.host.clientWidth === 0) return;
+      if (now - last < frameMs - 2 || document.hidden || this.host.clientWidth === 0) return;
       last = now;
       this.render();
     };
