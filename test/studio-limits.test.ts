@@ -146,6 +146,11 @@ describe('studio limits and failures', () => {
     const deadline = Date.now() + 10_000;
     while ((await queued()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await queued()).toBe(2); // the page keeps two clips asked for ahead
+    // ...and they went on the queue in plan order, so the one due first is made first.
+    const jobs = (await queue.getJobs(['active', 'prioritized', 'wait'])).sort((a, b) => a.timestamp - b.timestamp || Number(a.id! > b.id!));
+    expect(jobs.map((j) => (j.data as { request: { alpha: number } }).request.alpha)).toEqual([0, 0.25]);
+    const active = await queue.getJobs(['active']);
+    expect(active.map((j) => (j.data as { request: { alpha: number } }).request.alpha)).toEqual([0]);
     await tab.close();
     open.tab = undefined;
     const gone = Date.now() + 5_000;

@@ -33,6 +33,8 @@ export class StudioSession {
   private settings: PlanSettings | null = null;
   private inflight = 0;
   private order: Promise<void> = Promise.resolve();
+  /** Clips go on the queue in plan order, so the one due first is made first. */
+  private enqueued: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Jobs asked for and not finished: a page that goes away takes its clips off the queue. */
   private readonly pending = new Set<JobHandle>();
@@ -116,12 +118,20 @@ export class StudioSession {
     });
   }
 
+  private enqueue(planned: PlannedClip): Promise<JobHandle> {
+    const run = this.enqueued.then(async () => {
+      const state = await queueState(this.o.jobs, this.o.model);
+      if (state.workerLive && state.waiting >= this.o.maxQueueLength) {
+        throw new JobRejectedError('queue-full', `The generation queue is full (${state.waiting} clips waiting); try again in a minute.`, 60);
+      }
+      return this.o.jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: `studio:${this.o.requester.userId}` }, { requester: this.o.requester, format: 'opus' });
+    });
+    this.enqueued = run.catch(() => undefined);
+    return run;
+  }
+
   private async make(planned: PlannedClip): Promise<ClipInfo> {
-    const state = await queueState(this.o.jobs, this.o.model);
-    if (state.workerLive && state.waiting >= this.o.maxQueueLength) {
-      throw new JobRejectedError('queue-full', `The generation queue is full (${state.waiting} clips waiting); try again in a minute.`, 60);
-    }
-    const handle = await this.o.jobs.enqueue({ kind: 'radio-clip', request: planned.request, sessionId: `studio:${this.o.requester.userId}` }, { requester: this.o.requester, format: 'opus' });
+    const handle = await this.enqueue(planned);
     if (this.closed) {
       void handle.cancel().catch(() => undefined);
       throw new JobCancelledError(handle.id);
