@@ -87,6 +87,7 @@ try {
   const fs = median(first)!;
   const base = median(direct)!;
   console.log(`1. page open -> first sound: median ${f(fs / 1000)} s of ${RUNS} fresh pages; one clip straight through the queue ${f(base / 1000)} s (ratio ${f(fs / base)})`);
+  console.log(`   runs: page ${first.map((x) => f(x / 1000, 1)).join(', ')} s; direct ${direct.map((x) => f(x / 1000, 1)).join(', ')} s`);
   console.log(`2. page transfer on first load: ${f(transfer / 1024, 1)} KiB as served (brotli) vs ${f(raw / 1024, 1)} KiB uncompressed (ratio ${f(transfer / raw)})`);
 
   // 3 + 4. Two minutes of playback; CPU idle vs playing.
@@ -114,11 +115,14 @@ try {
   const played = p.scheduled.filter((s) => s.start < t0 + PLAY_SECONDS);
   const problems = contiguityProblems(played, p.crossfade);
   const softwareGl = await tab.page.evaluate('window.__studio.softwareGl');
-  const audioBytes = await tab.page.evaluate(() => (performance.getEntriesByType('resource') as unknown as { name: string; transferSize: number }[]).filter((e) => e.name.includes('/api/clips/')).reduce((s, e) => s + e.transferSize, 0));
+  const fetched = (part: string) =>
+    tab.page.evaluate((p) => (performance.getEntriesByType('resource') as unknown as { name: string; transferSize: number }[]).filter((e) => e.name.includes('/api/clips/') && e.name.includes(p)).reduce((s, e) => s + e.transferSize, 0), part);
+  const audioBytes = await fetched('/audio');
+  const pngBytes = await fetched('/png');
   await tab.close();
   const repeats = played.filter((s) => s.looped).length;
   console.log(`3. ${PLAY_SECONDS} s of playback: ${played.length} clips played, ${played.length - problems.length} of ${played.length} on the timeline without a gap, ${repeats} of them repeats while generation was behind (${played.length - repeats} new clips)`);
-  console.log(`   audio fetched: ${f(audioBytes / 1024 / (PLAY_SECONDS / 60), 0)} KiB per minute of music (Ogg Opus 128 kb/s)`);
+  console.log(`   fetched per minute of music: audio ${f(audioBytes / 1024 / (PLAY_SECONDS / 60), 0)} KiB (Ogg Opus 128 kb/s), timeline spectrograms ${f(pngBytes / 1024 / (PLAY_SECONDS / 60), 1)} KiB`);
   console.log(`4. browser CPU while playing: ${f(playCpu * 100, 1)}% of one core with the timeline drawn (WebGL ${softwareGl ? 'in software, SwiftShader: drawn at half resolution, 15 fps' : 'on a GPU, 30 fps'}), ${f(audioCpu * 100, 1)}% with it out of view; same page idle: ${f(idleCpu * 100, 1)}% (playing/idle ${f(playCpu / Math.max(idleCpu, 0.001), 1)}, timeline/audio only ${f(playCpu / Math.max(audioCpu, 0.001), 1)})`);
 } finally {
   await stopChild(studio);

@@ -12,6 +12,8 @@ export interface CachedClip {
   png: Uint8Array;
   /** File name (without extension) a download gets. */
   name: string;
+  /** The spectrogram at the timeline's size, made on first request. */
+  timelinePng?: Promise<Uint8Array>;
 }
 
 export class ClipCache {

@@ -3,6 +3,9 @@
  * the page imports these types too (it has no Node), so nothing here may import Node modules.
  */
 
+/** The spectrogram size the timeline draws a clip at; `pngUrl?size=timeline` serves it (a few kB, not the full image). */
+export const TIMELINE_IMAGE = { width: 128, height: 48 } as const;
+
 /** What the page needs to know before it plays, from GET /api/config. */
 export interface StudioConfig {
   model: string;

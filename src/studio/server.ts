@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import sharp from 'sharp';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { JobsClient } from '../jobs/client.ts';
@@ -16,7 +17,7 @@ import type { StudioConfig } from './config.ts';
 import { listenRefusal, verifyListenToken } from './listen-token.ts';
 import { connect } from '../jobs/connection.ts';
 import { ListenRelay } from './listen-relay.ts';
-import type { ServerMessage, StudioConfig as PageConfig } from './protocol.ts';
+import { TIMELINE_IMAGE, type ServerMessage, type StudioConfig as PageConfig } from './protocol.ts';
 import { queueState } from './queue-state.ts';
 import { StudioSession } from './session.ts';
 
@@ -80,10 +81,15 @@ export async function buildStudioServer(d: StudioServerDeps): Promise<StudioServ
     if (req.query.download) reply.header('content-disposition', `attachment; filename="${clip.name}.${clip.ext}"`);
     return reply.type(clip.mime).header('cache-control', 'private, max-age=3600').send(Buffer.from(clip.audio));
   });
-  app.get<{ Params: { id: string } }>('/api/clips/:id/png', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { size?: string } }>('/api/clips/:id/png', async (req, reply) => {
     const clip = clips.get(req.params.id);
     if (!clip) return reply.code(404).type('text/plain').send('This clip is no longer kept by the studio.');
-    return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(Buffer.from(clip.png));
+    let png = clip.png;
+    if (req.query.size === 'timeline') {
+      clip.timelinePng ??= sharp(clip.png).resize(TIMELINE_IMAGE.width, TIMELINE_IMAGE.height, { fit: 'fill' }).toColourspace('b-w').png().toBuffer();
+      png = await clip.timelinePng;
+    }
+    return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(Buffer.from(png));
   });
 
   // The studio: one session per page.

@@ -14,14 +14,15 @@ import {
   Scene,
   WebGLRenderer,
 } from 'three';
+import { TIMELINE_IMAGE } from '../../src/studio/protocol.ts';
 
 /** World units per second of audio, and the depth (frequency axis) of the strip. */
 const UNITS_PER_SECOND = 1;
 const DEPTH = 4;
 const HEIGHT = 1.2;
-/** Height-map resolution a spectrogram is sampled down to (columns per second, rows). */
-const COLUMNS_PER_SECOND = 24;
-const ROWS = 48;
+/** Height-map resolution: the server sends each spectrogram at this size. */
+const COLS = TIMELINE_IMAGE.width;
+const ROWS = TIMELINE_IMAGE.height;
 const KEEP_BEHIND_SECONDS = 40;
 /** The playhead moves a few pixels a second: 30 frames a second look the same as 60 at half the cost. */
 const FRAME_MS = 1000 / 30;
@@ -83,9 +84,9 @@ export class Timeline {
   /** Adds a clip's spectrogram (PNG URL) where it plays on the audio timeline. */
   async add(pngUrl: string, start: number, duration: number): Promise<void> {
     const image = new Image();
-    image.src = pngUrl;
+    image.src = `${pngUrl}?size=timeline`;
     await image.decode();
-    const cols = Math.max(2, Math.round(duration * COLUMNS_PER_SECOND));
+    const cols = COLS;
     const canvas = document.createElement('canvas');
     canvas.width = cols;
     canvas.height = ROWS;
