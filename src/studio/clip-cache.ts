@@ -19,7 +19,8 @@ export interface CachedClip {
 export class ClipCache {
   private readonly clips = new Map<string, CachedClip>();
 
-  constructor(private readonly capacity = 512) {}
+  /** 128 clips: 10 minutes of one page, or the last half-minute of 20 pages (a clip is 100-600 kB). */
+  constructor(private readonly capacity = 128) {}
 
   put(clip: CachedClip): string {
     const id = randomBytes(16).toString('hex');
