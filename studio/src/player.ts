@@ -13,6 +13,8 @@ export interface Scheduled<M> {
   /** Timeline time when it was scheduled: it must be before `start`. */
   scheduledAt: number;
   looped: boolean;
+  /** The page fell so far behind (a blocked main thread) that the clip could not start on time: a gap. */
+  late: boolean;
 }
 
 export interface PlayerEvents<M> {
@@ -23,7 +25,9 @@ export interface PlayerEvents<M> {
 }
 
 /** How long before the timeline runs dry the next clip is scheduled (seconds). */
-const LEAD_SECONDS = 1.0;
+const LEAD_SECONDS = 1.5;
+/** The least time ahead of the audio clock a clip (and its fade curves) can be put on it. */
+const SAFETY_SECONDS = 0.05;
 const TICK_MS = 100;
 const CURVE_POINTS = 64;
 
@@ -97,7 +101,12 @@ export class Player<M> {
     if (this.endAt - this.ctx.currentTime < LEAD_SECONDS) this.place(this.endAt - this.crossfade);
   }
 
-  private place(start: number): void {
+  private place(wanted: number): void {
+    // Automation in the past would be clamped to "now" by the browser, making the fade curves
+    // overlap (an exception): a start that is already due becomes a short, honest gap instead.
+    const earliest = this.ctx.currentTime + SAFETY_SECONDS;
+    const late = wanted < earliest && this.started;
+    const start = Math.max(wanted, earliest);
     const next = this.waiting.shift();
     const clip = next ?? this.last;
     if (!clip) return;
@@ -112,15 +121,17 @@ export class Player<M> {
     const gain = this.ctx.createGain();
     source.connect(gain).connect(this.out);
     const duration = clip.buffer.duration;
-    const fade = Math.min(this.crossfade, duration / 2);
-    if (!first && fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, fade);
+    // Fades never touch (the browser refuses curves that meet), even on clips shorter than two fades.
+    const fade = Math.min(this.crossfade, duration / 2 - 0.005);
+    // A late clip has nothing to crossfade with: a 10 ms fade-in keeps its start from clicking.
+    if (!first && fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, late ? Math.min(0.01, fade) : fade);
     if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - fade, fade);
     source.start(start);
     source.onended = () => {
       source.disconnect();
       gain.disconnect();
     };
-    const s: Scheduled<M> = { meta: clip.meta, start, duration, scheduledAt: this.ctx.currentTime, looped };
+    const s: Scheduled<M> = { meta: clip.meta, start, duration, scheduledAt: this.ctx.currentTime, looped, late };
     this.scheduled.push(s);
     if (this.scheduled.length > 500) this.scheduled.splice(0, 100);
     this.endAt = start + duration;

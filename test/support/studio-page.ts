@@ -7,6 +7,7 @@ export interface ScheduledView {
   duration: number;
   scheduledAt: number;
   looped: boolean;
+  late: boolean;
   meta: ClipInfo;
 }
 
@@ -30,7 +31,7 @@ export async function probe(page: Page): Promise<ProbeView> {
     const p = w.__studio;
     const ctx = w.__studioCtx;
     return {
-      scheduled: p.scheduled.map((s) => ({ start: s.start, duration: s.duration, scheduledAt: s.scheduledAt, looped: s.looped, meta: s.meta })),
+      scheduled: p.scheduled.map((s) => ({ start: s.start, duration: s.duration, scheduledAt: s.scheduledAt, looped: s.looped, late: s.late, meta: s.meta })),
       received: p.received,
       errors: p.errors,
       behind: p.behind,
@@ -61,6 +62,7 @@ export function contiguityProblems(s: ScheduledView[], crossfade: number): strin
     const expected = s[i - 1].start + s[i - 1].duration - crossfade;
     if (Math.abs(s[i].start - expected) > 1e-6) problems.push(`clip ${i} starts at ${s[i].start}, not ${expected}`);
   }
+  for (let i = 0; i < s.length; i++) if (s[i].late) problems.push(`clip ${i} was scheduled too late to join the previous one`);
   for (let i = 0; i < s.length; i++) if (!(s[i].scheduledAt < s[i].start)) problems.push(`clip ${i} was scheduled at ${s[i].scheduledAt}, after its start ${s[i].start}`);
   return problems;
 }
