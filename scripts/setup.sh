@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(ffmpeg redis-server fluidsynth fluid-soundfont-gm python3-torch python3-numpy)
+packages=(ffmpeg redis-server fluidsynth fluid-soundfont-gm python3-torch python3-numpy chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

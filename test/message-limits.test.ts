@@ -91,7 +91,7 @@ describe('radio messages at the largest allowed inputs', () => {
     expectAccepted({ content: result });
     const reason = userMessageFor(new JobFailedError('j', 'x'.repeat(5000))).text;
     const np = nowPlayingMessage({
-      clip: { index: 3, prompt: longPrompt('from'), seed: 42, alpha: 0.5, phase: 'moving', target: longPrompt('to'), png: new Uint8Array(8), seconds: 5.12, generationMs: 100 },
+      clip: { index: 3, prompt: longPrompt('from'), seed: 42, audio: new Uint8Array(0), alpha: 0.5, phase: 'moving', target: longPrompt('to'), png: new Uint8Array(8), seconds: 5.12, generationMs: 100 },
       nextTarget: longPrompt('next'),
       fallingBehind: true,
       listeners: 3,

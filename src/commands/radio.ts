@@ -3,6 +3,9 @@ import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, ty
 import type { BotContext } from '../bot/context.ts';
 import { UserFacingError } from '../bot/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
+import { listenLink, listenLinkConfigFromEnv, ListenLinkConfigError } from '../studio/listen-link.ts';
+import { LISTEN_LINK_TTL_SECONDS } from '../studio/listen-token.ts';
+import { publishListenAlong } from '../voice/listen-along.ts';
 import { radioJobsClient } from '../voice/jobs.ts';
 import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
 import { statusMessage } from '../voice/messages.ts';
@@ -43,7 +46,8 @@ const data = new SlashCommandBuilder()
       .addBooleanOption((o) => o.setName('now').setDescription('End the round at once, without a vote (the DJ, or listeners when there is none)')),
   )
   .addSubcommand((s) => s.setName('stop').setDescription('Stop the radio'))
-  .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'));
+  .addSubcommand((s) => s.setName('status').setDescription('What is playing, what comes next, the votes so far'))
+  .addSubcommand((s) => s.setName('listen').setDescription('Post a link to listen along in a browser'));
 addRecordSubcommand(addControlSubcommands(data));
 
 /** The bot process's radio manager for this client (made on first use, from `settings` or the environment's radio settings). */
@@ -52,8 +56,22 @@ export function radioManagerOf(client: Client, ctx: RadioContext, given?: RadioS
     const settings = given ?? radioSettingsFromEnv();
     const { redisUrl, redisPrefix, model } = ctx.config;
     const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
-    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings };
+    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings, onLaunch: listenAlongHook(ctx) };
   });
+}
+
+/** With listen-along set up, every radio publishes its clips and state for the studio. */
+export function listenAlongHook(ctx: RadioContext): ((s: RadioSession) => void) | undefined {
+  return listenConfig(ctx) ? (s) => publishListenAlong(s, ctx.redis, ctx.config.redisPrefix, ctx.log) : undefined;
+}
+
+function listenConfig(ctx: RadioContext) {
+  try {
+    return listenLinkConfigFromEnv();
+  } catch (err) {
+    if (err instanceof ListenLinkConfigError) ctx.log.warn({ err: err.message }, 'listen-along is off: bad configuration');
+    return null;
+  }
 }
 
 function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
@@ -148,6 +166,14 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
     }
     case 'status': {
       await interaction.reply(ephemeral(statusMessage(runningRadio(manager, guild).status())));
+      return;
+    }
+    case 'listen': {
+      runningRadio(manager, guild);
+      const listen = listenConfig(ctx);
+      if (!listen) throw new UserFacingError('Listen-along is not set up on this bot (its operator sets STUDIO_PUBLIC_URL and STUDIO_SECRET and runs the studio).');
+      const hours = Math.round(LISTEN_LINK_TTL_SECONDS / 3600);
+      await interaction.reply(`🎧 Listen along in a browser: ${listenLink(listen, guild.id)} (works for ${hours} hours)`);
       return;
     }
     default:

@@ -18,6 +18,8 @@ export interface RadioClipMeta {
   target: string | null;
   /** Spectrogram PNG of the clip. */
   png: Uint8Array;
+  /** The clip as the worker encoded it (WAV), for listen-along pages. */
+  audio: Uint8Array;
   seconds: number;
   generationMs: number;
 }
@@ -91,6 +93,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
       phase: planned.phase,
       target: planned.target,
       png: out.pngs[0],
+      audio: out.audio,
       seconds: channels[0].length / SAMPLE_RATE,
       generationMs: out.generationMs,
     },

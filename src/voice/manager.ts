@@ -28,6 +28,8 @@ export interface RadioManagerDeps {
   settings?: RadioSettings;
   /** Who holds this process's radio leases; a fresh id by default. */
   owner?: string;
+  /** Called with every session that starts or resumes (listen-along publishing hooks in here). */
+  onLaunch?: (session: RadioSession) => void;
 }
 
 export interface StartRadio {
@@ -152,6 +154,7 @@ export class RadioManager {
     try {
       const session = await RadioSession.start({ client: this.deps.client, jobs: this.deps.jobs, store: this.store, log: this.deps.log }, record);
       this.sessions.set(record.guildId, session);
+      this.deps.onLaunch?.(session);
       session.once('stopped', () => {
         if (this.sessions.get(record.guildId) === session) this.sessions.delete(record.guildId);
       });

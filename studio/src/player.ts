@@ -1,0 +1,146 @@
+/**
+ * Gapless playback on one Web Audio timeline. Each clip starts `crossfade` seconds before the
+ * previous one ends and the two are joined with the radio's equal-power (sine/cosine) fades. A
+ * clip is scheduled a little before it is due; when none has arrived by then, the last clip plays
+ * again (falling behind) rather than leaving silence.
+ */
+
+export interface Scheduled<M> {
+  meta: M;
+  /** Timeline seconds (AudioContext.currentTime) the clip starts and how long it lasts. */
+  start: number;
+  duration: number;
+  /** Timeline time when it was scheduled: it must be before `start`. */
+  scheduledAt: number;
+  looped: boolean;
+  /** The page fell so far behind (a blocked main thread) that the clip could not start on time: a gap. */
+  late: boolean;
+}
+
+export interface PlayerEvents<M> {
+  /** A clip was put on the timeline (it starts at `s.start`). */
+  onScheduled?(s: Scheduled<M>): void;
+  /** Falling behind (true) or caught up again (false). */
+  onBehind?(behind: boolean): void;
+}
+
+/** How long before the timeline runs dry the next clip is scheduled (seconds). */
+const LEAD_SECONDS = 1.5;
+/** The least time ahead of the audio clock a clip (and its fade curves) can be put on it. */
+const SAFETY_SECONDS = 0.05;
+const TICK_MS = 100;
+const CURVE_POINTS = 64;
+
+export class Player<M> {
+  readonly ctx: AudioContext;
+  readonly scheduled: Scheduled<M>[] = [];
+  private readonly out: GainNode;
+  private readonly waiting: { buffer: AudioBuffer; meta: M }[] = [];
+  private last: { buffer: AudioBuffer; meta: M } | null = null;
+  private endAt = 0;
+  private timer: number | null = null;
+  private behind = false;
+  private readonly fadeIn: Float32Array;
+  private readonly fadeOut: Float32Array;
+
+  constructor(
+    private readonly crossfade: number,
+    private readonly events: PlayerEvents<M> = {},
+    /** Seconds from the first clip's arrival to its start (listen-along waits for a clip in hand). */
+    private readonly startDelay = 0.05,
+  ) {
+    this.ctx = new AudioContext({ latencyHint: 'playback' });
+    this.out = this.ctx.createGain();
+    this.out.connect(this.ctx.destination);
+    this.fadeIn = new Float32Array(CURVE_POINTS);
+    this.fadeOut = new Float32Array(CURVE_POINTS);
+    for (let i = 0; i < CURVE_POINTS; i++) {
+      const t = i / (CURVE_POINTS - 1);
+      this.fadeIn[i] = Math.sin((t * Math.PI) / 2);
+      this.fadeOut[i] = Math.cos((t * Math.PI) / 2);
+    }
+  }
+
+  /** Clips received and not yet on the timeline. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  get started(): boolean {
+    return this.scheduled.length > 0;
+  }
+
+  /** The clip audible now (null before the first starts). */
+  current(): Scheduled<M> | null {
+    const t = this.ctx.currentTime;
+    let found: Scheduled<M> | null = null;
+    for (const s of this.scheduled) if (s.start <= t) found = s;
+    return found;
+  }
+
+  decode(bytes: ArrayBuffer): Promise<AudioBuffer> {
+    return this.ctx.decodeAudioData(bytes);
+  }
+
+  add(buffer: AudioBuffer, meta: M): void {
+    this.waiting.push({ buffer, meta });
+    if (!this.started) this.place(this.ctx.currentTime + this.startDelay);
+    if (this.timer === null) this.timer = window.setInterval(() => this.tick(), TICK_MS);
+  }
+
+  async pause(): Promise<void> {
+    await this.ctx.suspend();
+  }
+
+  async resume(): Promise<void> {
+    await this.ctx.resume();
+  }
+
+  private tick(): void {
+    if (this.ctx.state !== 'running' || !this.started) return;
+    if (this.endAt - this.ctx.currentTime < LEAD_SECONDS) this.place(this.endAt - this.crossfade);
+  }
+
+  private place(wanted: number): void {
+    // Automation in the past would be clamped to "now" by the browser, making the fade curves
+    // overlap (an exception): a start that is already due becomes a short, honest gap instead.
+    const earliest = this.ctx.currentTime + SAFETY_SECONDS;
+    const late = wanted < earliest && this.started;
+    const start = Math.max(wanted, earliest);
+    const next = this.waiting.shift();
+    const clip = next ?? this.last;
+    if (!clip) return;
+    const looped = !next;
+    if (looped !== this.behind) {
+      this.behind = looped;
+      this.events.onBehind?.(looped);
+    }
+    const first = !this.started;
+    const source = this.ctx.createBufferSource();
+    source.buffer = clip.buffer;
+    const gain = this.ctx.createGain();
+    source.connect(gain).connect(this.out);
+    const duration = clip.buffer.duration;
+    // Fades never touch (the browser refuses curves that meet), even on clips shorter than two fades.
+    const fade = Math.min(this.crossfade, duration / 2 - 0.005);
+    // A late clip has nothing to crossfade with: a 10 ms fade-in keeps its start from clicking.
+    if (!first && fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, late ? Math.min(0.01, fade) : fade);
+    if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - fade, fade);
+    source.start(start);
+    source.onended = () => {
+      source.disconnect();
+      gain.disconnect();
+    };
+    const s: Scheduled<M> = { meta: clip.meta, start, duration, scheduledAt: this.ctx.currentTime, looped, late };
+    this.scheduled.push(s);
+    if (this.scheduled.length > 500) this.scheduled.splice(0, 100);
+    this.endAt = start + duration;
+    this.last = clip;
+    this.events.onScheduled?.(s);
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    void this.ctx.close();
+  }
+}
