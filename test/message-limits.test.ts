@@ -141,7 +141,8 @@ describe('clip messages at the largest allowed inputs', () => {
   });
 
   it('an error text of any length is cut to one message', () => {
-    const text = userMessageFor(new JobFailedError('j', 'y'.repeat(3000))).text;
+    // A failure caused by the request reaches the user with its reason (others get a plain text).
+    const text = userMessageFor(new JobFailedError('j', 'y'.repeat(3000), true)).text;
     expect(charCount(cut(text, DISCORD_LIMITS.content))).toBe(DISCORD_LIMITS.content);
   });
 
