@@ -48,6 +48,8 @@ const lexiconSchema = z.object({
   moods: z.record(z.string(), z.enum(MODES)),
   tempos: z.record(z.enum(TEMPO_WORDS), z.tuple([z.number(), z.number()])),
   fallback: z.string(),
+  /** For a model that knows fewer styles: the style standing in for each one it lacks. */
+  standIns: z.record(z.string(), z.string()).optional(),
 });
 
 export type LexiconData = z.infer<typeof lexiconSchema>;
@@ -99,6 +101,11 @@ export class Lexicon {
       .sort((a, b) => b[0].length - a[0].length)
       .map(([from, to]) => [new RegExp(`(^|[^a-z0-9])${escapeRegExp(from)}(?=$|[^a-z0-9])`, 'g'), `$1${to}`]);
     this.styleOrder = Object.keys(data.styles);
+  }
+
+  /** The style this model plays for `style` (itself, or its stand-in). */
+  playedAs(style: string): string {
+    return this.data.standIns?.[style] ?? style;
   }
 
   get styleCount(): number {
