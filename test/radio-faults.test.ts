@@ -38,7 +38,8 @@ async function startRadio(g: RadioGuild): Promise<RadioSession> {
   const run = g.users[0].runSlashCommand(g.guild, g.text, 'radio start', { prompt: 'soft rain ambience' });
   await run.waitForOriginal((v) => !v.loading && /Radio on/.test(v.content), 30_000);
   const audio = world.voice.audio(g.guild.id);
-  await waitFor(() => audio.count > 25, 40_000, 'the radio to play');
+  // The first radio of a file also waits for the worker's first job (model load, cold caches).
+  await waitFor(() => audio.count > 25, 60_000, 'the radio to play');
   return world.manager().get(g.guild.id)!;
 }
 
@@ -53,7 +54,7 @@ describe('radio lifecycle faults', () => {
     expect(rejections).toEqual([]);
     expect(await world.manager().store.load(g.guild.id)).toBeNull();
     expect(world.manager().get(g.guild.id)).toBeUndefined();
-  }, 90_000);
+  }, 120_000);
 
   it('stop() twice at once stops once: one reason, one "stopped" event, no rejection', async () => {
     const g = world.guilds[1];
@@ -65,7 +66,7 @@ describe('radio lifecycle faults', () => {
     expect(rejections).toEqual([]);
     expect(await world.manager().store.load(g.guild.id)).toBeNull();
     await waitFor(() => !world.standin.state.guild(g.guild.id).voiceStates.has(world.standin.botUser.id), 5_000, 'the bot to leave voice');
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('vote rounds', () => {
@@ -79,7 +80,7 @@ describe('vote rounds', () => {
     await waitFor(() => rounds.length >= 2, 4 * world.settings.roundSeconds * 1000, 'two rounds to end');
     expect(roundMessages(g)).toEqual([]);
     await session.stop();
-  }, 90_000);
+  }, 120_000);
 
   it('/radio suggest defers at once, and two suggestions at the same moment share one vote message', async () => {
     const g = world.guilds[3];
@@ -98,7 +99,7 @@ describe('vote rounds', () => {
     expect(votes[0].message.content).toContain('jazz drums');
     expect(votes[0].message.content).toContain('ambient pads');
     await session.stop();
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('saved radios with two shards', () => {
