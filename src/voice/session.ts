@@ -22,7 +22,7 @@ import { generateClip, type RadioClipMeta } from './clip-source.ts';
 import { destroyConnection, joinAndKeepConnected } from './connection.ts';
 import { radioRequester } from './jobs.ts';
 import { CrossfadeStream } from './crossfade-stream.ts';
-import { blendResultMessage, nowPlayingMessage, roundResultMessage, voteMessage } from './messages.ts';
+import { blendResultMessage, nowPlayingMessage, roundResultMessage, voteMessage, type RadioStatusView } from './messages.ts';
 import { planNext, retarget } from './plan.ts';
 import type { RadioRecord, RadioStore } from './store.ts';
 import { NUMBER_EMOJIS, VoteRound, type SuggestResult } from './votes.ts';
@@ -38,21 +38,12 @@ export interface SessionDeps {
 /** Job limits that pass with time (in-flight and per-minute), as opposed to a full queue or no worker. */
 const TRANSIENT_REJECTIONS = new Set<RejectionReason>(['user-in-flight', 'user-rate', 'guild-in-flight', 'guild-rate']);
 
-export interface RadioStatus {
-  prompt: string;
-  nextTarget: string | null;
-  round: number;
-  roundEndsAt: number;
-  suggestions: { prompt: string; votes: number }[];
-  buffered: number;
-  generating: number;
-  listeners: number;
-  paused: boolean;
+/** The status /radio status shows, plus counters for tests and metrics. */
+export interface RadioStatus extends RadioStatusView {
   /** Paused with /radio pause (as opposed to nobody listening). */
   held: boolean;
   volume: number;
   stay: boolean;
-  fallingBehind: boolean;
   clipsPlayed: number;
   loops: number;
 }
