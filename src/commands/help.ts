@@ -3,13 +3,12 @@ import { EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandI
 import type { BotContext } from '../bot/context.ts';
 import { cut, DISCORD_LIMITS } from '../bot/discord-limits.ts';
 import { NO_MENTIONS } from '../bot/respond.ts';
-import { commands } from './index.ts';
 import { settingsFor } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 
 const data = new SlashCommandBuilder().setName('help').setDescription('What riffcord can do, its limits here and the model in use');
 
-async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
+async function execute(listed: readonly SlashCommand[], interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const [models, settings] = await Promise.all([ctx.jobs.models(), settingsFor(interaction, ctx)]);
   const { config } = ctx;
@@ -24,7 +23,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     .setColor(0x5865f2)
     .setDescription(
       [
-        ...commands.map((c) => `\`/${c.data.name}\`: ${c.data.toJSON().description}`),
+        ...listed.map((c) => `\`/${c.data.name}\`: ${c.data.toJSON().description}`),
         '',
         'Buttons under each result: **Variation** (new seed), **Extend** (continue it), **Morph to…** and **Remix** (ask for a new prompt).',
         '`/riff` options: `negative`, `seed`, `seed_image`, `denoising`, `steps`, `guidance`, `scheduler`, and `audio` to remix a clip of your own.',
@@ -46,4 +45,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
   await interaction.editReply({ embeds: [embed], allowedMentions: NO_MENTIONS });
 }
 
-export const help: SlashCommand = { data, execute };
+/** /help lists the commands it is registered with; they are passed in, so the list need not import it back. */
+export function helpCommand(listed: () => readonly SlashCommand[]): SlashCommand {
+  return { data, execute: (interaction, ctx) => execute(listed(), interaction, ctx) };
+}
