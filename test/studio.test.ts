@@ -124,10 +124,16 @@ describe('the studio page', () => {
   it('makes a share link that restores prompt, seed, denoising and seed image in a new page', async () => {
     await tab.page.selectOption('#denoising', '0.85');
     await tab.page.selectOption('#seed-image', 'vibes');
-    await tab.page.click('#share');
+    // Click and read the audio clock in one synchronous step inside the page: the clip being heard
+    // can change between two separate round trips while the music plays on.
+    const clickedAt = await tab.page.evaluate(() => {
+      const w = globalThis as unknown as { document: { getElementById(id: string): { click(): void } }; __studio: { ctxTime(): number } };
+      w.document.getElementById('share').click();
+      return w.__studio.ctxTime();
+    });
     const link = await tab.page.inputValue('#share-link');
     const state = await probe(tab.page);
-    const now = state.scheduled.filter((s) => s.start <= state.ctxTime).at(-1)!.meta;
+    const now = state.scheduled.filter((s) => s.start <= clickedAt).at(-1)!.meta;
     const shared = new URL(link);
     expect(shared.searchParams.get('prompt')).toBe(now.prompt);
     expect(Number(shared.searchParams.get('seed'))).toBe(now.seed);

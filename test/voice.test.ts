@@ -28,6 +28,7 @@ import {
 import { RadioWorld, SMALL_MODEL_DIR, TINY_MODEL_DIR } from './standin/voice/radio-world.ts';
 import { SHARED_REDIS } from './support/jobs-harness.ts';
 import type { ReceivedFrame } from './standin/voice/sink.ts';
+import { StallRecorder } from './support/stalls.ts';
 import { integratedLoudness } from '../src/pipeline/audio/loudness.ts';
 
 /**
@@ -71,6 +72,7 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
     const start = performance.now();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
+    const stalls = new StallRecorder().start();
     const cpuAtStart = process.cpuUsage();
 
     // A third of the way in, the listeners vote for a contrasting style.
@@ -93,6 +95,7 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
 
     await new Promise((r) => setTimeout(r, Math.max(0, start + LISTEN_SECONDS * 1000 - performance.now())));
     loopDelay.disable();
+    stalls.stop();
     const cpu = process.cpuUsage(cpuAtStart);
     const frames = audio.since(start).filter((f) => f.arrivalMs < start + LISTEN_SECONDS * 1000);
     const channels = toChannels(frames);
@@ -109,6 +112,11 @@ describe(`a minute of radio on the ${REAL ? 'real' : 'tiny test'} model`, () => 
         `bot+stand-in process CPU ${(((cpu.user + cpu.system) / 1000 / (LISTEN_SECONDS * 1000)) * 100).toFixed(0)}% of a core, event-loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, clips played ${status.clipsPlayed}, loops (falling behind) ${status.loops}, max sample step ${maxStep(channels[0]).toFixed(3)}`,
     );
 
+    const since = (t: number) => ((t - start) / 1000).toFixed(1);
+    console.log(
+      `[voice.test] timeline (s after first sound): clips at [${clipStarts.map(since).join(', ')}], dropouts at [${playout.at.map(since).join(', ')}], ` +
+        `DAVE transitions at [${dave.stats.transitions.map((t) => since(t.at)).join(', ')}], event-loop stalls over 60 ms: ${stalls.describe(start)}`,
+    );
     const e2ee = dave.stats;
     console.log(
       `[voice.test] DAVE: session description to first decrypted frame ${(e2ee.firstDecryptedAt! - e2ee.startedAt).toFixed(0)} ms, epochs ${e2ee.epoch}, ` +

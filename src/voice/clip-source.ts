@@ -2,10 +2,9 @@
 import type { JobHandle, JobsClient } from '../jobs/client.ts';
 import { JobRejectedError } from '../jobs/errors.ts';
 import type { Requester } from '../jobs/types.ts';
-import { decodeAudio } from '../pipeline/audio/decode.ts';
 import { DEFAULT_LOUDNESS, type LoudnessTarget } from '../pipeline/audio/loudness.ts';
 import { beatJoinSeconds, SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
-import { levelClip } from './level.ts';
+import { prepareClip } from './clip-prep.ts';
 import type { PlannedClip } from './plan.ts';
 
 export interface RadioClipMeta {
@@ -79,8 +78,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
-  const { channels } = await decodeAudio(out.audio, { sampleRate: SAMPLE_RATE, channels: 2 });
-  await levelClip(channels, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
+  const channels = await prepareClip(out.audio, SAMPLE_RATE, options.loudness ?? DEFAULT_LOUDNESS);
   const fadeInSeconds = beatJoinSeconds(channels[0].length / SAMPLE_RATE, out.beatSeed?.beats);
   return {
     channels: [channels[0], channels[1]],

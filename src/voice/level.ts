@@ -11,7 +11,7 @@ export interface LevelOptions {
   releaseSeconds?: number;
 }
 
-/** The bot's event loop also paces the audio: each step below is tens of ms at most, with a yield between. */
+/** Radio clips are levelled on their own thread (clip-prep.ts); the yields keep any other caller's event loop responsive too. */
 const yieldToAudio = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Scales and limits the channels in place; resolves to the loudness reached (LUFS). */

@@ -98,8 +98,9 @@ export const JITTER_BUFFER_MS = 200;
  * 20 ms after the one before it (in sequence order); a frame arriving after it is due leaves
  * a hole of that lateness, and playback restarts from it (the buffer re-anchors).
  */
-export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { maxDropoutMs: number; dropouts: number[] } {
+export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { maxDropoutMs: number; dropouts: number[]; at: number[] } {
   const dropouts: number[] = [];
+  const at: number[] = [];
   let anchor = 0;
   let base = 0;
   let unwrapped = 0;
@@ -115,9 +116,10 @@ export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { ma
     const due = anchor + 20 * (unwrapped - base);
     if (f.arrivalMs > due) {
       dropouts.push(f.arrivalMs - due);
+      at.push(f.arrivalMs);
       anchor = f.arrivalMs;
       base = unwrapped;
     }
   }
-  return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts };
+  return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts, at };
 }
