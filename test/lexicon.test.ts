@@ -86,11 +86,16 @@ describe('prompt lexicon of riffcord-small', () => {
     expect(lexicon.beatSeedImage('house')?.seedImageId).toMatch(/^rc_beat_\d{3}$/);
     expect(installed).toContain(lexicon.beatSeedImage('house')?.seedImageId);
     expect(installed).toContain(lexicon.beatSeedImage('jazz sax')?.seedImageId);
-    // The seed's beats in 5.12 s put its tempo inside the style's tempo range.
-    const seed = lexicon.beatSeedImage('house')!;
-    const [lo, hi] = lexicon.data.styles[lexicon.playedAs('house')].bpm;
-    expect((seed.beats * 60) / 5.12).toBeGreaterThanOrEqual(lo);
-    expect((seed.beats * 60) / 5.12).toBeLessThanOrEqual(hi);
+    // A seed loop holds a whole number of beats in 5.12 s, so loop tempos lie on a grid of
+    // 60 / 5.12 = 11.7 bpm: every seeded style's loop is within half a grid step of its tempo range.
+    const halfStep = 60 / 5.12 / 2;
+    for (const style of Object.values(lexicon.data.styles)) {
+      if (!style.seedImage || !style.seedBeats) continue;
+      expect(installed).toContain(style.seedImage);
+      const loopBpm = (style.seedBeats * 60) / 5.12;
+      expect(loopBpm).toBeGreaterThanOrEqual(style.bpm[0] - halfStep);
+      expect(loopBpm).toBeLessThanOrEqual(style.bpm[1] + halfStep);
+    }
     expect(lexicon.beatSeedImage('choir')).toBeUndefined();
   });
 
