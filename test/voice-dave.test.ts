@@ -3,10 +3,12 @@
  * stand-in acting as Discord's voice gateway (the MLS external sender, with ts-mls) and as the
  * other members of the call (davey sessions). The stand-in hears the bot only by decrypting its
  * E2EE frames as a member: handshake, a member joining and one leaving (new epochs) while audio
- * plays, and a downgrade to protocol version 0 mid-call.
+ * plays, another member's commit winning an epoch, a downgrade to protocol version 0 mid-call and
+ * the upgrade back (prepare epoch 1). What the bare library mishandles is in voice-dave-bot.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaveOp } from './standin/voice/dave.ts';
+import { daveOps, lostAcross, watchEscapes } from './support/dave-measure.ts';
 import { voiceWorld } from './support/voice-client.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -78,5 +80,71 @@ describe('DAVE on the voice stand-in', () => {
     expect(dave().stats.decrypted - decryptedAtDowngrade).toBeLessThanOrEqual(3);
     expect(dave().stats.undecryptable).toBe(0);
     expect(voice.daveErrors).toEqual([]);
+  }, 30_000);
+
+  it('upgrades back to DAVE after a downgrade while audio plays: prepare epoch 1 (24), a new group, then only E2EE frames it decrypts', async () => {
+    const world = await voiceWorld(cleanups, {}, 15);
+    const { standin, voice, guildId } = world;
+    const dave = () => voice.daveOf(guildId)!;
+    const escaped = watchEscapes(cleanups);
+    await standin.waitFor(() => dave()?.stats.decrypted >= 25 || undefined, 15_000, 'E2EE audio');
+    const from = daveOps(world).length;
+    const down = await lostAcross(world, () => dave().downgrade(), () => dave().stats.protocolVersion === 0, 'the downgrade');
+    const decryptedAtUpgrade = dave().stats.decrypted;
+    const up = await lostAcross(world, () => dave().upgrade(), () => dave().stats.transitions.at(-1)!.kind.startsWith('upgrade'), 'the upgrade');
+    const restart = dave().stats.restarts.at(-1)!;
+    const upgradeMs = restart.firstDecryptedAt! - restart.at;
+    const executedMs = dave().stats.transitions.at(-1)!.at - restart.at;
+    console.log(
+      `DAVE upgrade: op 24 to first decrypted frame ${upgradeMs.toFixed(0)} ms (execute at ${executedMs.toFixed(0)} ms); frames lost across the downgrade ${down.sequenceGaps} (${down.undecryptable} undecryptable), ` +
+        `across the upgrade ${up.sequenceGaps} (${up.undecryptable} undecryptable); plain frames in flight at the execute ${dave().stats.plainAtUpgradeSeam}`,
+    );
+    expect(daveOps(world, from)).toEqual(['out:21', 'in:23', 'out:22', 'out:24', 'in:26', 'out:27', 'in:28', 'out:29', 'in:23', 'out:22']);
+    expect(dave().stats).toMatchObject({ protocolVersion: 1, epoch: 1, undecryptable: 0, plainWhileE2ee: 0 });
+    expect(dave().stats.decrypted - decryptedAtUpgrade).toBeGreaterThanOrEqual(25);
+    expect(voice.daveErrors).toEqual([]);
+    expect(escaped).toEqual([]);
+    const audio = voice.audio(guildId).frames;
+    expect(Math.max(...audio.slice(-20).flatMap((f) => [...f.pcm.subarray(0, 400)].map(Math.abs)))).toBeGreaterThan(1000);
+    // Measured: no frame lost across either transition, 1 plain frame in flight at the execute, E2EE 71-178 ms after op 24.
+    expect(down.sequenceGaps + up.sequenceGaps).toBeLessThanOrEqual(2);
+    expect(dave().stats.plainAtUpgradeSeam).toBeLessThanOrEqual(2);
+    expect(upgradeMs).toBeLessThan(3_000);
+  }, 45_000);
+
+  it("another member's commit wins the epoch: the bot's own op 28 is dropped, it processes the member's and stays E2EE", async () => {
+    const world = await voiceWorld(cleanups, { daveMembers: 2 }, 12);
+    const { standin, voice, guildId } = world;
+    const dave = () => voice.daveOf(guildId)!;
+    await standin.waitFor(() => dave()?.stats.decrypted >= 25 || undefined, 15_000, 'E2EE audio');
+    const first = dave().members()[0];
+    const from = daveOps(world).length;
+    const joined = await lostAcross(world, () => void dave().addMember({ winner: 'member' }), () => dave().stats.transitions.length === 2, "a member's commit adding a member");
+    const left = await lostAcross(world, () => dave().removeMember(first, { winner: 'member' }), () => dave().stats.transitions.length === 3, "a member's commit removing one");
+    console.log(`DAVE, a member's commit winning: frames lost across an add ${joined.sequenceGaps} (${joined.undecryptable} undecryptable), a remove ${left.sequenceGaps} (${left.undecryptable})`);
+    expect(dave().stats.transitions.map((t) => t.kind)).toEqual(['epoch 1 (create)', "epoch 2 (add, a member's commit)", "epoch 3 (remove, a member's commit)"]);
+    // The gateway announced the member's commit (29) before the bot's (28) arrived, and dropped the bot's.
+    expect(daveOps(world, from)).toEqual(['out:27', 'out:29', 'in:28', 'in:23', 'out:22', 'out:27', 'out:29', 'in:28', 'in:23', 'out:22']);
+    expect(dave().stats.droppedCommits).toBe(2);
+    expect(dave().members()).not.toContain(first);
+    expect(dave().stats).toMatchObject({ epoch: 3, undecryptable: 0, plainWhileE2ee: 0 });
+    expect(voice.daveErrors).toEqual([]);
+    expect(joined.sequenceGaps + left.sequenceGaps).toBe(0);
+  }, 45_000);
+
+  it('upgrades with the external sender (25) sent again after prepare epoch (24), as the docs allow', async () => {
+    const world = await voiceWorld(cleanups, {}, 8);
+    const { standin, voice, guildId } = world;
+    const dave = () => voice.daveOf(guildId)!;
+    const escaped = watchEscapes(cleanups);
+    await standin.waitFor(() => dave()?.stats.decrypted >= 25 || undefined, 15_000, 'E2EE audio');
+    dave().downgrade();
+    await standin.waitFor(() => dave().stats.protocolVersion === 0 || undefined, 10_000, 'the downgrade');
+    const decryptedAtUpgrade = dave().stats.decrypted;
+    dave().upgrade({ externalSender: 'after' });
+    await standin.waitFor(() => dave().stats.decrypted >= decryptedAtUpgrade + 25 || undefined, 10_000, 'E2EE audio after the upgrade');
+    expect(dave().stats.transitions.at(-1)!.kind).toBe('upgrade to 1: epoch 1 (create)');
+    expect(voice.daveErrors).toEqual([]);
+    expect(escaped).toEqual([]);
   }, 30_000);
 });

@@ -1,10 +1,12 @@
 /**
  * Joins a voice channel and keeps the connection up: the voice library resumes a dropped voice
  * websocket itself; when the session is gone (Disconnected without a quick reconnect) we rejoin,
- * with backoff, and give up only after `maxRejoins` attempts.
+ * with backoff, and give up only after `maxRejoins` attempts. DAVE (E2EE) runs with the fixes of
+ * dave-guard.ts.
  */
 import { entersState, joinVoiceChannel, VoiceConnectionStatus, type VoiceConnection } from '@discordjs/voice';
 import type { Guild } from 'discord.js';
+import { installDaveGuard } from './dave-guard.ts';
 
 export interface KeepConnectedOptions {
   maxRejoins?: number;
@@ -23,6 +25,7 @@ export function destroyConnection(connection: VoiceConnection): void {
 }
 
 export async function joinAndKeepConnected(guild: Guild, channelId: string, options: KeepConnectedOptions = {}): Promise<VoiceConnection> {
+  installDaveGuard();
   const connection = joinVoiceChannel({ guildId: guild.id, channelId, adapterCreator: guild.voiceAdapterCreator, selfDeaf: true });
   const readyTimeout = options.readyTimeoutMs ?? 15_000;
   try {

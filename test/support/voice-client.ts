@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { AudioPlayer, createAudioResource, entersState, joinVoiceChannel, NoSubscriberBehavior, StreamType, VoiceConnectionStatus, type VoiceConnection } from '@discordjs/voice';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { joinAndKeepConnected } from '../../src/voice/connection.ts';
 import { DiscordStandin } from '../standin/index.ts';
 import { VoiceStandin, type VoiceStandinOptions } from '../standin/voice/server.ts';
 
@@ -24,8 +25,9 @@ export function tone(seconds: number): Buffer {
 /**
  * A discord.js client logged into a stand-in with a voice server, joined to a voice channel with
  * @discordjs/voice and playing a tone; teardown steps go to `cleanups` (run them last first).
+ * `join: 'bot'` joins the way the bot does (src/voice/connection.ts), not with the bare library.
  */
-export async function voiceWorld(cleanups: (() => Promise<unknown> | unknown)[], options: VoiceStandinOptions = {}, seconds = 3) {
+export async function voiceWorld(cleanups: (() => Promise<unknown> | unknown)[], options: VoiceStandinOptions = {}, seconds = 3, join: 'library' | 'bot' = 'library') {
   const standin = await new DiscordStandin().start();
   const voice = await new VoiceStandin(options).start();
   standin.attachVoiceServer(voice);
@@ -43,9 +45,15 @@ export async function voiceWorld(cleanups: (() => Promise<unknown> | unknown)[],
   await ready;
   const g = client.guilds.cache.get(guild.id)!;
   const joinedAt = performance.now();
-  const connection: VoiceConnection = joinVoiceChannel({ guildId: guild.id, channelId: channel.id, adapterCreator: g.voiceAdapterCreator, selfDeaf: true });
-  cleanups.push(() => connection.destroy());
-  await entersState(connection, VoiceConnectionStatus.Ready, 15_000);
+  let connection: VoiceConnection;
+  if (join === 'bot') {
+    connection = await joinAndKeepConnected(g, channel.id);
+    cleanups.push(() => connection.destroy());
+  } else {
+    connection = joinVoiceChannel({ guildId: guild.id, channelId: channel.id, adapterCreator: g.voiceAdapterCreator, selfDeaf: true });
+    cleanups.push(() => connection.destroy());
+    await entersState(connection, VoiceConnectionStatus.Ready, 15_000);
+  }
   const player = new AudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play } });
   cleanups.push(() => player.stop(true));
   connection.subscribe(player);

@@ -128,6 +128,30 @@ export function splitCommitWelcome(payload: Buffer): { commit: Buffer; welcome: 
   return { commit: payload.subarray(0, end), welcome: end < payload.length ? payload.subarray(end) : null };
 }
 
+/** The epoch an MLS commit (a PublicMessage, as DAVE requires of handshake messages) was made in. */
+export function commitEpoch(commit: Buffer): bigint {
+  const decoded = decodeMlsMessage(commit, 0);
+  if (!decoded || decoded[0].wireformat !== 'mls_public_message') throw new Error('op 28 carried no MLS PublicMessage commit');
+  return decoded[0].publicMessage.content.epoch;
+}
+
+/** A binary message with a transition id before its MLS message (ops 29 and 30). */
+export function withTransitionId(id: number, message: Buffer): Buffer {
+  const head = Buffer.alloc(2);
+  head.writeUInt16BE(id);
+  return Buffer.concat([head, message]);
+}
+
+/**
+ * A copy of an MLS message that no member can process: its last byte flipped (a commit's
+ * membership tag, a welcome's encrypted group info), the rest intact.
+ */
+export function corrupted(message: Buffer): Buffer {
+  const out = Buffer.from(message);
+  out[out.length - 1] ^= 0xff;
+  return out;
+}
+
 /** Another member of the call, played by a davey session: it joins by Welcome and hears the bot. */
 export class DaveMember {
   readonly session: InstanceType<typeof davey.DAVESession>;
