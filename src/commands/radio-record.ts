@@ -4,9 +4,9 @@
  * limit, with what played when. Too long for the limit: the answer says how much fits.
  */
 import { AttachmentBuilder, PermissionFlagsBits, type ChatInputCommandInteraction, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
-import { UserFacingError } from '../bot/errors.ts';
-import { promptSlug } from '../bot/file-names.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { promptSlug } from '../discord/file-names.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 import { encodeRecording, estimatedBytes, RECORDING_EXTENSIONS, RECORDING_FORMATS, secondsThatFit, type RecordingFormat } from '../voice/recording.ts';
 import { MAX_RECORD_MINUTES, type RecordingMark } from '../voice/recorder.ts';
 import type { RadioSession } from '../voice/session.ts';

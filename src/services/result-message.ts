@@ -14,11 +14,11 @@ import {
 import type { JobOutput } from '../jobs/types.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { buttonId } from './custom-ids.ts';
-import { fileBaseName } from './file-names.ts';
-import { cut } from './discord-limits.ts';
-import { UserFacingError } from './errors.ts';
+import { fileBaseName } from '../discord/file-names.ts';
+import { cut } from '../discord/limits.ts';
+import { UserFacingError } from '../discord/errors.ts';
 import { formatSeconds } from './progress.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 
 const KIND_TITLES: Record<string, string> = {
   riff: 'Riff',
