@@ -17,7 +17,7 @@ import { demuxerForName } from '../src/pipeline/audio/formats.ts';
 import { DiscordStandin } from './standin/index.ts';
 import { ConfigError, workerConfigFromEnv } from '../src/jobs/config.ts';
 import { parseRedisUrl, RedisAddressError } from '../src/jobs/connection.ts';
-import { DEFAULT_MODEL_ID } from '../src/pipeline/default-model.ts';
+import { DEFAULT_MODEL_ID } from '../src/pipeline/model-id.ts';
 import { AudioWorkerCrashedError, griffinLim, stopAudioWorker } from '../src/pipeline/spectrogram/griffin-lim.ts';
 import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
 import { stftPlan } from '../src/pipeline/spectrogram/stft.ts';
