@@ -122,7 +122,7 @@ function loopThrough(component: string[], graph: Map<string, Iterable<string>>):
   return component.join(', ');
 }
 
-/** src/bot/router.ts -> bot; a file directly under src/ is its own node. */
+/** src/bot/router.ts -> bot; a file directly under src/ is a node of its own. */
 const topDir = (file: string): string => file.split('/')[1] + (file.split('/').length > 2 ? '' : ' (file)');
 
 describe('import graph of src/', () => {
@@ -185,5 +185,19 @@ describe('import graph of src/', () => {
       return [`${loopThrough(component, dirAdjacency)}:`, ...edges];
     });
     expect(problems, `directory cycles:\n${problems.join('\n')}`).toEqual([]);
+  });
+
+  it('keeps bot/ the composition root and discord/ a leaf', () => {
+    const offending = [...graph].flatMap(([file, edges]) =>
+      [...edges.keys()]
+        .filter((target) => {
+          const from = topDir(file);
+          const to = topDir(target);
+          if (from !== 'bot' && to === 'bot') return true; // nothing imports the root back
+          return from === 'discord' && ['bot', 'commands', 'services', 'voice', 'studio'].includes(to);
+        })
+        .map((target) => `${file} imports ${target}`),
+    );
+    expect(offending).toEqual([]);
   });
 });
