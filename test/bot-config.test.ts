@@ -2,8 +2,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BotConfigError, botConfigFromEnv } from '../src/bot/config.ts';
-import { commands } from '../src/commands/index.ts';
+import { BotConfigError, botConfigFromEnv } from '../src/services/config.ts';
+import { commands } from '../src/bot/command-list.ts';
 import { DiscordStandin } from './standin/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

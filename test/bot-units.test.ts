@@ -1,13 +1,13 @@
 /** The bot's small pure pieces: custom ids, progress text, file fitting, the throttled editor. */
 import { describe, expect, it } from 'vitest';
-import { buttonId, modalId, parseClipId } from '../src/bot/custom-ids.ts';
-import { UserFacingError } from '../src/bot/errors.ts';
-import { fileBaseName, MAX_BASE_CHARS, promptSlug } from '../src/bot/file-names.ts';
-import { findBlocked, parseEntries, promptWords } from '../src/bot/blocklist.ts';
-import { cancelButtonId, parseCancelId } from '../src/bot/cancel.ts';
-import { formatSeconds, progressBar, progressText, queuedText } from '../src/bot/progress.ts';
-import { fitFiles, type ResultFile } from '../src/bot/result-message.ts';
-import { ThrottledEditor } from '../src/bot/throttled-editor.ts';
+import { buttonId, modalId, parseClipId } from '../src/services/custom-ids.ts';
+import { UserFacingError } from '../src/discord/errors.ts';
+import { fileBaseName, MAX_BASE_CHARS, promptSlug } from '../src/discord/file-names.ts';
+import { findBlocked, parseEntries, promptWords } from '../src/services/blocklist.ts';
+import { cancelButtonId, parseCancelId } from '../src/services/cancel.ts';
+import { formatSeconds, progressBar, progressText, queuedText } from '../src/services/progress.ts';
+import { fitFiles, type ResultFile } from '../src/services/result-message.ts';
+import { ThrottledEditor } from '../src/services/throttled-editor.ts';
 
 describe('custom ids', () => {
   it('round-trip and reject anything else', () => {

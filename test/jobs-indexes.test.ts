@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { PendingDeliveries, type PendingDelivery } from '../src/bot/pending.ts';
+import { PendingDeliveries, type PendingDelivery } from '../src/services/pending.ts';
 import { JobsClient } from '../src/jobs/client.ts';
 import { freePort, PrivateRedis, request, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './support/jobs-harness.ts';
 

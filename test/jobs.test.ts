@@ -13,7 +13,7 @@ import { JobCancelledError, JobFailedError, JobInputError, JobRejectedError, Job
 import { createLogger } from '../src/jobs/logging.ts';
 import { JobMetrics } from '../src/jobs/metrics.ts';
 import { GenerationWorker } from '../src/jobs/worker.ts';
-import { userMessageFor } from '../src/bot/errors.ts';
+import { userMessageFor } from '../src/discord/errors.ts';
 import { encodeWav } from '../src/pipeline/audio/encode.ts';
 import type { JobProgress } from '../src/jobs/types.ts';
 import { StandinGenerator } from './support/jobs-standin-generator.ts';

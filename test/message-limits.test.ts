@@ -4,11 +4,11 @@
  * is judged by the stand-in's conformance check (Discord's OpenAPI description and docs rules).
  */
 import { describe, expect, it } from 'vitest';
-import { charCount, cut, DISCORD_LIMITS, fitTexts } from '../src/bot/discord-limits.ts';
-import { userMessageFor } from '../src/bot/errors.ts';
-import { progressText, queuedText } from '../src/bot/progress.ts';
-import { resultMessage } from '../src/bot/result-message.ts';
-import { commands } from '../src/commands/index.ts';
+import { charCount, cut, DISCORD_LIMITS, fitTexts } from '../src/discord/limits.ts';
+import { userMessageFor } from '../src/discord/errors.ts';
+import { progressText, queuedText } from '../src/services/progress.ts';
+import { resultMessage } from '../src/services/result-message.ts';
+import { commands } from '../src/bot/command-list.ts';
 import { jobTitle } from '../src/commands/riff.ts';
 import { JobFailedError } from '../src/jobs/errors.ts';
 import { MAX_PROMPT_CHARS, type JobOutput } from '../src/jobs/types.ts';

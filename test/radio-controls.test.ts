@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlocklistStore } from '../src/bot/blocklist.ts';
+import { BlocklistStore } from '../src/services/blocklist.ts';
 import { decodeAudio } from '../src/pipeline/audio/decode.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import type { TestUser } from './standin/index.ts';

@@ -4,7 +4,7 @@
  * what the voice server receives. Rounds are short here; the 60 s listening test is voice.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlocklistStore } from '../src/bot/blocklist.ts';
+import { BlocklistStore } from '../src/services/blocklist.ts';
 import type { RadioSession } from '../src/voice/session.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import { arrivalGaps, JITTER_BUFFER_MS, longestSilenceMs, playoutDropouts, rms, toChannels } from './standin/voice/analysis.ts';

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { ShardingManager } from 'discord.js';
 import { createLogger } from '../jobs/logging.ts';
-import { BotConfigError, botConfigFromEnv, type BotConfig } from './config.ts';
+import { BotConfigError, botConfigFromEnv, type BotConfig } from '../services/config.ts';
 import { shardCount } from './shard-count.ts';
 import { startBot } from './start.ts';
 

@@ -3,8 +3,8 @@
  * DISCORD_GUILD_ID is set (instant, for testing) or globally (may take up to an hour to show).
  */
 import { REST, Routes } from 'discord.js';
-import { commands } from '../commands/index.ts';
-import { BotConfigError, botConfigFromEnv, type BotConfig } from './config.ts';
+import { commands } from './command-list.ts';
+import { BotConfigError, botConfigFromEnv, type BotConfig } from '../services/config.ts';
 
 export interface Registration {
   scope: 'guild' | 'global';

@@ -1,13 +1,13 @@
 /** Sends each interaction to its command, autocomplete, button or modal handler, inside the error guard. */
 import type { Interaction } from 'discord.js';
-import { commandByName } from '../commands/index.ts';
-import { onClipButton, onClipModal } from './clip-buttons.ts';
-import type { BotContext } from './context.ts';
-import { parseClipId } from './custom-ids.ts';
-import { UserFacingError } from './errors.ts';
-import { guarded } from './respond.ts';
+import { commandByName } from './command-list.ts';
+import { onClipButton, onClipModal } from '../commands/clip-buttons.ts';
+import type { CommandContext } from '../commands/types.ts';
+import { parseClipId } from '../services/custom-ids.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { guarded } from '../discord/respond.ts';
 
-export async function routeInteraction(interaction: Interaction, ctx: BotContext): Promise<void> {
+export async function routeInteraction(interaction: Interaction, ctx: CommandContext): Promise<void> {
   if (interaction.isAutocomplete()) {
     const command = commandByName(interaction.commandName);
     try {

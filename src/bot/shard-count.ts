@@ -1,6 +1,6 @@
 /** How many shards to run: the operator's BOT_SHARDS, or what Discord recommends in GET /gateway/bot. */
 import { REST, Routes, type RESTGetAPIGatewayBotResult } from 'discord.js';
-import type { BotConfig } from './config.ts';
+import type { BotConfig } from '../services/config.ts';
 
 export async function shardCount(config: Pick<BotConfig, 'token' | 'apiUrl' | 'shards'>): Promise<number> {
   if (config.shards !== 'auto') return config.shards;

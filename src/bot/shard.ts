@@ -3,7 +3,7 @@
  * shard it is from the environment the manager sets; every shard enqueues to the same Redis.
  */
 import { createLogger } from '../jobs/logging.ts';
-import { botConfigFromEnv } from './config.ts';
+import { botConfigFromEnv } from '../services/config.ts';
 import { startBot } from './start.ts';
 
 const config = botConfigFromEnv();

@@ -1,30 +1,34 @@
 /**
  * Starts one bot client (a whole bot, or one shard of it when run under the ShardingManager):
- * the discord.js client, the job client and the Redis stores, wired to the interaction router.
+ * the discord.js client, the job client, the Redis stores and the radio manager, wired to the
+ * interaction router.
  */
 import { Client, Events } from 'discord.js';
 import { JobsClient } from '../jobs/client.ts';
 import { connect } from '../jobs/connection.ts';
 import { createLogger, type Logger } from '../jobs/logging.ts';
 import { randomUUID } from 'node:crypto';
-import { BlocklistStore } from './blocklist.ts';
-import { ClipStateStore } from './clip-state.ts';
-import type { BotConfig } from './config.ts';
-import type { BotContext } from './context.ts';
-import { GuildLimiter } from './guild-limits.ts';
-import { JobHistory } from './history.ts';
-import { PendingDeliveries } from './pending.ts';
-import { adoptOrphans } from './recover.ts';
+import { BlocklistStore } from '../services/blocklist.ts';
+import { ClipStateStore } from '../services/clip-state.ts';
+import type { BotConfig } from '../services/config.ts';
+import type { BotContext } from '../services/context.ts';
+import { GuildLimiter } from '../services/guild-limits.ts';
+import { JobHistory } from '../services/history.ts';
+import { PendingDeliveries } from '../services/pending.ts';
+import { adoptOrphans } from '../services/recover.ts';
+import { GuildSettingsStore } from '../services/settings.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
+import type { CommandContext } from '../commands/types.ts';
+import type { RadioManager } from '../voice/manager.ts';
+import { radioSettingsFromEnv, type RadioSettings } from '../voice/settings.ts';
 import { BOT_INTENTS } from './intents.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { createRadioManager } from './radio.ts';
 import { routeInteraction } from './router.ts';
-import { radioManagerOf } from '../commands/radio.ts';
-import { GuildSettingsStore } from './settings.ts';
-import type { RadioSettings } from '../voice/settings.ts';
 
 export interface RunningBot {
   client: Client;
   ctx: BotContext;
+  radios: RadioManager;
   stop(): Promise<void>;
 }
 
@@ -39,12 +43,22 @@ export interface StartOptions {
 
 export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
   const log = options.logger ?? createLogger('riffcord-bot', config.logLevel);
+  const radioSettings = options.radioSettings ?? radioSettingsFromEnv();
   const onRedisError = (err: Error) => log.warn({ err: err.message }, 'redis connection error (reconnecting)');
   const jobs = new JobsClient({ redisUrl: config.redisUrl, prefix: config.redisPrefix, limits: config.limits, defaultModel: config.model, onRedisError });
   const redis = connect(config.redisUrl, onRedisError);
   let signalStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (signalStopped = resolve));
-  const ctx: BotContext = {
+  const client = new Client({
+    intents: BOT_INTENTS,
+    allowedMentions: NO_MENTIONS,
+    ...(options.shards ? { shards: options.shards } : {}),
+    ...(options.shardCount ? { shardCount: options.shardCount } : {}),
+    ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+  });
+  // Made before login, so the first /radio and the gateway's voice and reaction events find it.
+  const radios = createRadioManager(client, { config, redis, log }, radioSettings);
+  const ctx: CommandContext = {
     config,
     jobs,
     redis,
@@ -57,14 +71,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     following: new Set(),
     lifecycle: { stopping: false, stopped },
     log,
+    radios,
   };
-  const client = new Client({
-    intents: BOT_INTENTS,
-    allowedMentions: NO_MENTIONS,
-    ...(options.shards ? { shards: options.shards } : {}),
-    ...(options.shardCount ? { shardCount: options.shardCount } : {}),
-    ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
-  });
   const inFlight = new Set<Promise<void>>();
   const onInteraction = (interaction: Parameters<typeof routeInteraction>[0]) => {
     const p = routeInteraction(interaction, ctx).catch((err: unknown) => log.error({ err }, 'interaction routing failed'));
@@ -84,6 +92,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     await ready;
   } catch (err) {
     await client.destroy().catch(() => undefined);
+    await radios.suspendAll().catch(() => undefined);
     await jobs.close().catch(() => undefined);
     redis.disconnect();
     throw new Error(`could not log in to Discord: ${err instanceof Error ? err.message : String(err)}`);
@@ -101,7 +110,6 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const orphans = setInterval(() => void adopt(), 15_000);
   await adopt();
   // Radios that were playing when the bot last stopped (state in Redis) play again.
-  const radios = radioManagerOf(readyClient, ctx, options.radioSettings);
   await radios.resumeAll().then(
     (resumed) => resumed.length > 0 && log.info({ radios: resumed.length }, 'resumed radios after a restart'),
     (err: unknown) => log.warn({ err }, 'resuming radios failed'),
@@ -110,6 +118,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   return {
     client,
     ctx,
+    radios,
     async stop() {
       clearInterval(leases);
       clearInterval(orphans);

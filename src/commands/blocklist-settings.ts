@@ -1,8 +1,8 @@
 /** /settings blocklist: the words and phrases this server blocks in prompts (admins only, like all of /settings). */
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import { MAX_BLOCKED_ENTRIES, parseEntries } from '../bot/blocklist.ts';
-import type { BotContext } from '../bot/context.ts';
-import { UserFacingError } from '../bot/errors.ts';
+import { MAX_BLOCKED_ENTRIES, parseEntries } from '../services/blocklist.ts';
+import type { BotContext } from '../services/context.ts';
+import { UserFacingError } from '../discord/errors.ts';
 
 export const BLOCKLIST_ACTIONS = ['add', 'remove', 'show', 'clear'] as const;
 

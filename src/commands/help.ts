@@ -1,8 +1,8 @@
 /** /help: what the bot does, its limits here, and the model with live workers. */
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { BotContext } from '../bot/context.ts';
-import { cut, DISCORD_LIMITS } from '../bot/discord-limits.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
+import type { BotContext } from '../services/context.ts';
+import { cut, DISCORD_LIMITS } from '../discord/limits.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 import { settingsFor } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 

@@ -13,11 +13,11 @@ import {
   type MessageComponentInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { cancelButton, onCancelButton, parseCancelId } from '../bot/cancel.ts';
-import type { BotContext } from '../bot/context.ts';
-import { UserFacingError } from '../bot/errors.ts';
-import { formatSeconds } from '../bot/progress.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
+import { cancelButton, onCancelButton, parseCancelId } from '../services/cancel.ts';
+import type { BotContext } from '../services/context.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { formatSeconds } from '../services/progress.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 import { medianRuntimeMs } from '../jobs/eta.ts';
 import { limitUsage, type LimitUsage } from '../jobs/usage.ts';
 import { settingsFor } from './shared.ts';

@@ -1,8 +1,8 @@
 /** /morph: a clip that moves from one prompt to another, with an animated spectrogram. */
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { MAX_MORPH_CLIPS, MAX_PROMPT_CHARS } from '../jobs/types.ts';
-import type { BotContext } from '../bot/context.ts';
-import { deliverJob } from '../bot/deliver.ts';
+import type { BotContext } from '../services/context.ts';
+import { deliverJob } from '../services/deliver.ts';
 import { checkChannel, checkPrompt, checkSeedImage, DEFAULT_DENOISING, DEFAULT_GUIDANCE, randomSeed, seedImageChoices, settingsFor } from './shared.ts';
 import { jobTitle } from './riff.ts';
 import type { SlashCommand } from './types.ts';

@@ -4,8 +4,8 @@
  * permissions and roles from the interaction. A member without it hears who can, privately.
  */
 import { MessageFlags, type ChatInputCommandInteraction, type SlashCommandBuilder, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
-import { UserFacingError } from '../bot/errors.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 import { MAX_VOLUME_PERCENT, MIN_VOLUME_PERCENT, RadioControlsStore, VOTE_MODES, type RadioControls } from '../voice/controls.ts';
 import { mayUse, type RadioAction } from '../voice/permissions.ts';
 import type { RadioSession } from '../voice/session.ts';

@@ -4,10 +4,11 @@
  * limit, with what played when. Too long for the limit: the answer says how much fits.
  */
 import { AttachmentBuilder, PermissionFlagsBits, type ChatInputCommandInteraction, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
-import { UserFacingError } from '../bot/errors.ts';
-import { promptSlug } from '../bot/file-names.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
-import { encodeRecording, estimatedBytes, RECORDING_EXTENSIONS, RECORDING_FORMATS, secondsThatFit, type RecordingFormat } from '../voice/recording.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { promptSlug } from '../discord/file-names.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
+import { AUDIO_EXTENSIONS } from '../pipeline/audio/formats.ts';
+import { encodeRecording, estimatedBytes, RECORDING_FORMATS, secondsThatFit, type RecordingFormat } from '../voice/recording.ts';
 import { MAX_RECORD_MINUTES, type RecordingMark } from '../voice/recorder.ts';
 import type { RadioSession } from '../voice/session.ts';
 
@@ -75,7 +76,7 @@ export async function runRecord(interaction: ChatInputCommandInteraction<'cached
   if (bytes.byteLength > limit) throw tooBig(bytes.byteLength);
   const current = session.status().prompt;
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-  const name = `${promptSlug(current) || 'radio'}-radio-last-${minutes}min-${stamp}.${RECORDING_EXTENSIONS[format]}`;
+  const name = `${promptSlug(current) || 'radio'}-radio-last-${minutes}min-${stamp}${AUDIO_EXTENSIONS[format]}`;
   await interaction.editReply({
     content: recordingText(snap.seconds, minutes, session.voiceChannelId, snap.marks),
     files: [new AttachmentBuilder(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name })],

@@ -1,24 +1,20 @@
 /** /radio: endless generated music in a voice channel, steered by the listeners' votes. */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type Client, type Guild } from 'discord.js';
-import type { BotContext } from '../bot/context.ts';
-import { UserFacingError } from '../bot/errors.ts';
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type Guild } from 'discord.js';
+import { UserFacingError } from '../discord/errors.ts';
 import { MAX_PROMPT_CHARS } from '../jobs/types.ts';
-import { listenLink, listenLinkConfigFromEnv, ListenLinkConfigError } from '../studio/listen-link.ts';
+import { listenLink, listenLinkConfigOrOff } from '../studio/listen-link.ts';
 import { LISTEN_LINK_TTL_SECONDS } from '../studio/listen-token.ts';
-import { publishListenAlong } from '../voice/listen-along.ts';
-import { radioJobsClient } from '../voice/jobs.ts';
-import { radioManagerFor, type RadioManager } from '../voice/manager.ts';
+import type { RadioManager } from '../voice/manager.ts';
 import { statusMessage } from '../voice/messages.ts';
 import type { RadioSession } from '../voice/session.ts';
-import { radioSettingsFromEnv, type RadioSettings } from '../voice/settings.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
 import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl } from './radio-controls.ts';
 import { addRecordSubcommand, runRecord } from './radio-record.ts';
-import type { SlashCommand } from './types.ts';
+import type { CommandContext, SlashCommand } from './types.ts';
 
-/** What /radio needs from the bot's context. */
-export type RadioContext = Pick<BotContext, 'redis' | 'log' | 'blocklist'> & { config: Pick<BotContext['config'], 'redisUrl' | 'redisPrefix' | 'model' | 'maxPromptChars'> };
+/** What /radio needs from the command context. */
+export type RadioContext = Pick<CommandContext, 'redis' | 'log' | 'blocklist' | 'radios'> & { config: Pick<CommandContext['config'], 'redisPrefix' | 'model' | 'maxPromptChars'> };
 
 export const DEFAULT_RADIO_PROMPT = 'chill lofi hip hop beat';
 
@@ -50,34 +46,6 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('listen').setDescription('Post a link to listen along in a browser'));
 addRecordSubcommand(addControlSubcommands(data));
 
-/** The bot process's radio manager for this client (made on first use, from `settings` or the environment's radio settings). */
-export function radioManagerOf(client: Client, ctx: RadioContext, given?: RadioSettings): RadioManager {
-  return radioManagerFor(client, () => {
-    const settings = given ?? radioSettingsFromEnv();
-    const { redisUrl, redisPrefix, model } = ctx.config;
-    const onRedisError = (err: Error) => ctx.log.warn({ err: err.message }, 'radio redis connection error (reconnecting)');
-    return { client, jobs: radioJobsClient({ redisUrl, prefix: redisPrefix, model, settings, onRedisError }), redis: ctx.redis, redisPrefix, log: ctx.log, settings, onLaunch: listenAlongHook(ctx) };
-  });
-}
-
-/** With listen-along set up, every radio publishes its clips and state for the studio. */
-export function listenAlongHook(ctx: RadioContext): ((s: RadioSession) => void) | undefined {
-  return listenConfig(ctx) ? (s) => publishListenAlong(s, ctx.redis, ctx.config.redisPrefix, ctx.log) : undefined;
-}
-
-function listenConfig(ctx: RadioContext) {
-  try {
-    return listenLinkConfigFromEnv();
-  } catch (err) {
-    if (err instanceof ListenLinkConfigError) ctx.log.warn({ err: err.message }, 'listen-along is off: bad configuration');
-    return null;
-  }
-}
-
-function managerOf(interaction: ChatInputCommandInteraction, ctx: RadioContext): RadioManager {
-  return radioManagerOf(interaction.client, ctx);
-}
-
 function cachedOf(interaction: ChatInputCommandInteraction): ChatInputCommandInteraction<'cached'> {
   if (!interaction.inCachedGuild()) throw new UserFacingError('The radio plays in a server’s voice channel; use /radio in a server, not in DMs.');
   return interaction;
@@ -98,7 +66,7 @@ const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral
 export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioContext): Promise<void> {
   const interaction = cachedOf(raw);
   const guild = interaction.guild;
-  const manager = managerOf(interaction, ctx);
+  const manager = ctx.radios;
   const userId = interaction.user.id;
   const sub = interaction.options.getSubcommand();
   const controls = controlsStore(ctx);
@@ -170,7 +138,7 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
     }
     case 'listen': {
       runningRadio(manager, guild);
-      const listen = listenConfig(ctx);
+      const listen = listenLinkConfigOrOff(ctx.log);
       if (!listen) throw new UserFacingError('Listen-along is not set up on this bot (its operator sets STUDIO_PUBLIC_URL and STUDIO_SECRET and runs the studio).');
       const hours = Math.round(LISTEN_LINK_TTL_SECONDS / 3600);
       await interaction.reply(`🎧 Listen along in a browser: ${listenLink(listen, guild.id)} (works for ${hours} hours)`);

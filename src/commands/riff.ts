@@ -3,11 +3,11 @@ import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.j
 import { MAX_PROMPT_CHARS, MAX_STEPS, type JobSpec } from '../jobs/types.ts';
 import { SCHEDULER_NAMES } from '../pipeline/diffusion/schedulers/types.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
-import { checkAudioAttachment, loadAudioAttachment } from '../bot/attachments.ts';
-import type { BotContext } from '../bot/context.ts';
-import { deliverJob } from '../bot/deliver.ts';
-import { cut } from '../bot/discord-limits.ts';
-import { UserFacingError } from '../bot/errors.ts';
+import { checkAudioAttachment, loadAudioAttachment } from '../services/attachments.ts';
+import type { BotContext } from '../services/context.ts';
+import { deliverJob } from '../services/deliver.ts';
+import { cut } from '../discord/limits.ts';
+import { UserFacingError } from '../discord/errors.ts';
 import { checkChannel, checkPrompt, checkSeedImage, DEFAULT_DENOISING, DEFAULT_GUIDANCE, randomSeed, seedImageChoices, settingsFor } from './shared.ts';
 import type { SlashCommand } from './types.ts';
 

@@ -7,10 +7,10 @@ import {
   SlashCommandBuilder,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { BotContext } from '../bot/context.ts';
-import { UserFacingError } from '../bot/errors.ts';
-import { NO_MENTIONS } from '../bot/respond.ts';
-import { MAX_ALLOWED_CHANNELS, type GuildSettings } from '../bot/settings.ts';
+import type { BotContext } from '../services/context.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
+import { MAX_ALLOWED_CHANNELS, type GuildSettings } from '../services/settings.ts';
 import { blocklistSubcommand, runBlocklistSettings } from './blocklist-settings.ts';
 import type { SlashCommand } from './types.ts';
 

@@ -2,10 +2,10 @@
 import { randomInt } from 'node:crypto';
 import type { AutocompleteInteraction, Interaction } from 'discord.js';
 import { listSeedImages } from '../pipeline/diffusion/seed-images.ts';
-import type { BotContext } from '../bot/context.ts';
-import { charCount, cut, DISCORD_LIMITS } from '../bot/discord-limits.ts';
-import { UserFacingError } from '../bot/errors.ts';
-import type { GuildSettings } from '../bot/settings.ts';
+import type { BotContext } from '../services/context.ts';
+import { charCount, cut, DISCORD_LIMITS } from '../discord/limits.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import type { GuildSettings } from '../services/settings.ts';
 
 export const DEFAULT_GUIDANCE = 7;
 export const DEFAULT_DENOISING = 0.75;

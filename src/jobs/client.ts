@@ -32,9 +32,7 @@ import {
   type WireImage,
   type WireRequest,
 } from './types.ts';
-import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
-
-export const DEFAULT_MODEL = DEFAULT_MODEL_ID;
+import { DEFAULT_MODEL_ID } from '../pipeline/model-id.ts';
 
 export interface JobsClientOptions {
   redisUrl: string;
@@ -114,7 +112,7 @@ export class JobsClient {
 
   async enqueue(spec: JobSpec, options: EnqueueOptions): Promise<JobHandle> {
     const request = checkRequest(spec);
-    const model = modelOf(request, this.opts.defaultModel ?? DEFAULT_MODEL);
+    const model = modelOf(request, this.opts.defaultModel ?? DEFAULT_MODEL_ID);
     const format = options.format ?? 'opus';
     if (!options.requester.userId) throw new JobInputError('the request has no user id');
 

@@ -3,7 +3,7 @@
  * its own line, in the variable's name, with what it should be.
  */
 import { z } from 'zod';
-import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/model-id.ts';
 import { hasHashTag, parseRedisUrl, RedisAddressError } from './connection.ts';
 import { PREFIX } from './keys.ts';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';

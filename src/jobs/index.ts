@@ -1,5 +1,5 @@
 /** What the bot and the CLI use of the job system. Workers start from worker-main.ts. */
-export { JobsClient, JobHandle, DEFAULT_MODEL, type JobsClientOptions, type QueuePlace } from './client.ts';
+export { JobsClient, JobHandle, type JobsClientOptions, type QueuePlace } from './client.ts';
 export { JobRejectedError, JobInputError, JobFailedError, JobCancelledError, JobGoneError, type RejectionReason } from './errors.ts';
 export { limitsFromEnv, ConfigError } from './config.ts';
 export { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';

@@ -4,6 +4,8 @@
  * BullMQ queues are named by model: the BullMQ prefix is `<prefix>:gen`, the queue name is the
  * model id, so a model's queue keys read `<prefix>:gen:<modelId>:wait`, `...:active`, etc.
  */
+import { isModelId } from '../pipeline/model-id.ts';
+
 export interface Keys {
   readonly prefix: string;
   /** BullMQ `prefix` option for the generation queues. */
@@ -30,8 +32,6 @@ export interface Keys {
 /** Key prefixes: a {hash tag} (Redis Cluster) may wrap part of it. */
 export const PREFIX = /^[A-Za-z0-9{][A-Za-z0-9:_{}-]*$/;
 
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
 export class InvalidModelIdError extends Error {
   constructor(modelId: string) {
     super(`"${modelId}" is not a usable model id: use letters, digits, '.', '_' or '-' (at most 100 characters)`);
@@ -41,7 +41,7 @@ export class InvalidModelIdError extends Error {
 
 /** Model ids double as queue names; a model given as a folder path is served under its folder name. */
 export function checkModelId(modelId: string): string {
-  if (!MODEL_ID.test(modelId)) throw new InvalidModelIdError(modelId);
+  if (!isModelId(modelId)) throw new InvalidModelIdError(modelId);
   return modelId;
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { BeatSeed, GenerationRequest, HeardAs, PromptInput, ProgressEvent } from '../pipeline/generation.ts';
 import { SCHEDULER_NAMES } from '../pipeline/diffusion/schedulers/types.ts';
+import { AUDIO_FORMATS, type AudioFormat } from '../pipeline/audio/formats.ts';
 
 export const JOB_KINDS = ['riff', 'variation', 'extend', 'remix', 'morph', 'radio-clip'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -14,8 +15,7 @@ export type PriorityClass = 'radio' | 'interactive' | 'batch';
 /** BullMQ priority: lower runs first. Every job gets one, so none jumps the line as "unprioritised". */
 export const PRIORITY: Record<PriorityClass, number> = { radio: 1, interactive: 5, batch: 10 };
 
-export const AUDIO_FORMATS = ['wav', 'mp3', 'opus'] as const;
-export type OutputAudioFormat = (typeof AUDIO_FORMATS)[number];
+export type OutputAudioFormat = AudioFormat;
 export const ANIMATION_FORMATS = ['gif', 'webp'] as const;
 export type AnimationFormat = (typeof ANIMATION_FORMATS)[number];
 

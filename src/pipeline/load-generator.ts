@@ -10,10 +10,9 @@ import { ModelLoadError } from './diffusion/errors.ts';
 import { DiffusionGenerator, type DiffusionGeneratorOptions } from './diffusion/generator.ts';
 import { SdModel } from './diffusion/sd-model.ts';
 import { runtimeOptionsFromEnv, type RuntimeOptions } from './diffusion/session.ts';
-import { DEFAULT_MODEL_ID } from './default-model.ts';
+import { DEFAULT_MODEL_ID, isModelId } from './model-id.ts';
 import { startAudioWorker } from './spectrogram/griffin-lim.ts';
 
-export { DEFAULT_MODEL_ID };
 export const BUNDLED_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
 
 export interface LoadGeneratorOptions extends DiffusionGeneratorOptions {
@@ -42,7 +41,7 @@ export function resolveModelDir(
     }
     return dir;
   }
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(wanted)) {
+  if (!isModelId(wanted)) {
     throw new ModelLoadError(`model id "${wanted}" is not valid; ids are letters, digits, ".", "_" and "-"`);
   }
   for (const base of searched) {

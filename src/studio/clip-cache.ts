@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 export interface CachedClip {
   audio: Uint8Array;
-  /** Content type and file extension of `audio`. */
+  /** Content type and file extension (`.ogg`) of `audio`. */
   mime: string;
   ext: string;
   png: Uint8Array;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
-import { DEFAULT_MODEL } from '../jobs/client.ts';
+import { DEFAULT_MODEL_ID } from '../pipeline/model-id.ts';
 import { checkModelId, InvalidModelIdError } from '../jobs/keys.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 
@@ -38,7 +38,7 @@ const studioEnv = z.object({
     .optional()
     .transform((v, ctx) => {
       try {
-        return checkModelId(v?.trim() || DEFAULT_MODEL);
+        return checkModelId(v?.trim() || DEFAULT_MODEL_ID);
       } catch (err) {
         if (err instanceof InvalidModelIdError) ctx.addIssue({ code: 'custom', message: `RIFFCORD_MODEL: ${err.message}` });
         return z.NEVER;

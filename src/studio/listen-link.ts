@@ -3,6 +3,7 @@
  * (STUDIO_PUBLIC_URL) and the secret it shares with the studio (STUDIO_SECRET). Both unset: the
  * feature is off and /radio listen says so.
  */
+import type { Logger } from '../jobs/logging.ts';
 import { makeListenToken } from './listen-token.ts';
 
 export interface ListenLinkConfig {
@@ -25,4 +26,14 @@ export function listenLinkConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
 
 export function listenLink(c: ListenLinkConfig, guildId: string, now = Date.now()): string {
   return `${c.publicUrl}/listen/${makeListenToken(c.secret, guildId, now)}`;
+}
+
+/** The configuration, or null when listen-along is off; a bad configuration is logged and turns it off. */
+export function listenLinkConfigOrOff(log: Pick<Logger, 'warn'>, env: NodeJS.ProcessEnv = process.env): ListenLinkConfig | null {
+  try {
+    return listenLinkConfigFromEnv(env);
+  } catch (err) {
+    if (err instanceof ListenLinkConfigError) log.warn({ err: err.message }, 'listen-along is off: bad configuration');
+    return null;
+  }
 }

@@ -78,7 +78,7 @@ export async function buildStudioServer(d: StudioServerDeps): Promise<StudioServ
   app.get<{ Params: { id: string }; Querystring: { download?: string } }>('/api/clips/:id/audio', async (req, reply) => {
     const clip = clips.get(req.params.id);
     if (!clip) return reply.code(404).type('text/plain').send('This clip is no longer kept by the studio.');
-    if (req.query.download) reply.header('content-disposition', `attachment; filename="${clip.name}.${clip.ext}"`);
+    if (req.query.download) reply.header('content-disposition', `attachment; filename="${clip.name}${clip.ext}"`);
     return reply.type(clip.mime).header('cache-control', 'private, max-age=3600').send(Buffer.from(clip.audio));
   });
   app.get<{ Params: { id: string }; Querystring: { size?: string } }>('/api/clips/:id/png', async (req, reply) => {

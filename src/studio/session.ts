@@ -8,6 +8,7 @@ import type { JobHandle, JobsClient } from '../jobs/client.ts';
 import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from '../jobs/errors.ts';
 import type { Logger } from '../jobs/logging.ts';
 import type { Requester } from '../jobs/types.ts';
+import { AUDIO_EXTENSIONS } from '../pipeline/audio/formats.ts';
 import { initialPlan, planNext, retarget, type PlanSettings, type PlanState, type PlannedClip } from '../voice/plan.ts';
 import { fileNameOf, type ClipCache } from './clip-cache.ts';
 import type { ClientMessage, ClipInfo, ServerMessage } from './protocol.ts';
@@ -152,7 +153,7 @@ export class StudioSession {
         throw err;
       }
       const seed = planned.request.start.seed;
-      const id = this.o.clips.put({ audio: out.audio, mime: 'audio/ogg', ext: 'ogg', png: out.pngs[0], name: fileNameOf(planned.prompt, seed) });
+      const id = this.o.clips.put({ audio: out.audio, mime: 'audio/ogg', ext: AUDIO_EXTENSIONS.opus, png: out.pngs[0], name: fileNameOf(planned.prompt, seed) });
       return {
         id,
         index: planned.index,

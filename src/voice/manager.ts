@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChannelType, Events, PermissionFlagsBits, type Client, type Guild, type MessageReaction, type PartialMessageReaction, type PartialUser, type User, type VoiceState } from 'discord.js';
 import type { RedisConnection } from '../jobs/connection.ts';
-import { UserFacingError } from '../bot/errors.ts';
+import { UserFacingError } from '../discord/errors.ts';
 import type { JobsClient } from '../jobs/client.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { initialPlan } from './plan.ts';
@@ -209,16 +209,4 @@ export class RadioManager {
     await Promise.all(sessions.map((s) => this.store.release(s.guildId, this.owner).catch(() => undefined)));
     await this.deps.jobs.close();
   }
-}
-
-const managers = new WeakMap<Client, RadioManager>();
-
-/** The process's radio manager for this client, made on first use. */
-export function radioManagerFor(client: Client, make: () => RadioManagerDeps): RadioManager {
-  let m = managers.get(client);
-  if (!m) {
-    m = new RadioManager(make());
-    managers.set(client, m);
-  }
-  return m;
 }

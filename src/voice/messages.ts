@@ -3,8 +3,8 @@
  * Pure builders; prompts are cut where needed so every message stays within Discord's limits.
  */
 import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
-import { DISCORD_LIMITS, fitTexts } from '../bot/discord-limits.ts';
-import { fileBaseName } from '../bot/file-names.ts';
+import { DISCORD_LIMITS, fitTexts } from '../discord/limits.ts';
+import { fileBaseName } from '../discord/file-names.ts';
 import type { RadioClipMeta } from './clip-source.ts';
 import { describePrompt, percentages, type BlendPart } from './blend.ts';
 import { NUMBER_EMOJIS, type Suggestion } from './votes.ts';

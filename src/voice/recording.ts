@@ -5,14 +5,14 @@
 import { spawn } from 'node:child_process';
 import opus from '@discordjs/opus';
 import { ffmpegPath, FfmpegMissingError } from '../pipeline/audio/ffmpeg.ts';
+import type { AudioFormat } from '../pipeline/audio/formats.ts';
 import { CHANNELS, SAMPLE_RATE } from './crossfade-stream.ts';
 
-export const RECORDING_FORMATS = ['opus', 'mp3'] as const;
+export const RECORDING_FORMATS = ['opus', 'mp3'] as const satisfies readonly AudioFormat[];
 export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
 
 /** Bits per second of each format; sizes are estimated from these before encoding. */
 export const RECORDING_BITRATES: Record<RecordingFormat, number> = { opus: 96_000, mp3: 128_000 };
-export const RECORDING_EXTENSIONS: Record<RecordingFormat, string> = { opus: 'ogg', mp3: 'mp3' };
 /** Container overhead allowed for in estimates. */
 const OVERHEAD = 1.03;
 

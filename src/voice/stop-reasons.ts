@@ -1,5 +1,5 @@
 /** Why the radio stopped, in words for the channel. */
-import { userMessageFor } from '../bot/errors.ts';
+import { userMessageFor } from '../discord/errors.ts';
 import { VoiceJoinError } from './connection.ts';
 
 export function describeStop(err: unknown): string {

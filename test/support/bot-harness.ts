@@ -6,7 +6,7 @@
  */
 import { basename, join, resolve } from 'node:path';
 import type { APIChannel, APIGuild } from 'discord-api-types/v10';
-import { botConfigFromEnv, type BotConfig } from '../../src/bot/config.ts';
+import { botConfigFromEnv, type BotConfig } from '../../src/services/config.ts';
 import { registerCommands } from '../../src/bot/register.ts';
 import { startBot, type RunningBot } from '../../src/bot/start.ts';
 import { createLogger } from '../../src/jobs/logging.ts';

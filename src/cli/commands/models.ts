@@ -13,7 +13,8 @@ export function register(program: Command): void {
     .description('list models in RIFFCORD_MODELS_DIR and models/')
     .action(async () => {
       // Loaded on use: onnxruntime and the diffusion modules cost every other command start-up time.
-      const { DEFAULT_MODEL_ID, listModelDirs, modelSearchDirs } = await import('../../pipeline/load-generator.ts');
+      const { listModelDirs, modelSearchDirs } = await import('../../pipeline/load-generator.ts');
+      const { DEFAULT_MODEL_ID } = await import('../../pipeline/model-id.ts');
       const { readModelDir } = await import('../../pipeline/diffusion/model-dir.ts');
       const found = listModelDirs();
       const def = process.env.RIFFCORD_MODEL ?? DEFAULT_MODEL_ID;

@@ -3,7 +3,7 @@
  * The riff command calls queueRiff with its parsed request; this file only talks to the queue.
  */
 import type { GenerationRequest, HeardAs } from '../../pipeline/generation.ts';
-import { AUDIO_EXTENSIONS } from '../../pipeline/audio/encode.ts';
+import { AUDIO_EXTENSIONS } from '../../pipeline/audio/formats.ts';
 import { JobsClient } from '../../jobs/client.ts';
 import { JobCancelledError, JobFailedError, JobGoneError, JobInputError, JobRejectedError } from '../../jobs/errors.ts';
 import type { OutputAudioFormat } from '../../jobs/types.ts';

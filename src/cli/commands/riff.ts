@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { encodeAudio } from '../../pipeline/audio/encode.ts';
+import { AUDIO_FORMATS, type AudioFormat } from '../../pipeline/audio/formats.ts';
 import { GenerationAbortedError, InvalidRequestError, ModelLoadError } from '../../pipeline/diffusion/errors.ts';
 import type { DiffusionGenerator } from '../../pipeline/diffusion/generator.ts';
 import { MAX_GUIDANCE, MAX_STEPS } from '../../pipeline/diffusion/request.ts';
@@ -80,7 +81,7 @@ interface RiffOptions {
   out: string;
   name?: string;
   queue?: string;
-  format: 'wav' | 'mp3' | 'opus';
+  format: AudioFormat;
 }
 
 /** Without a local model to ask, --queue requests use these when the flags are not given. */
@@ -123,7 +124,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--queue <redis-url>', 'run on the worker cluster behind this Redis instead of in this process')
     .option('--format <fmt>', 'audio format with --queue: wav, mp3 or opus', (v: string) => {
-      if (v !== 'wav' && v !== 'mp3' && v !== 'opus') throw new InvalidArgumentError(`--format must be wav, mp3 or opus, got "${v}"`);
+      if (!(AUDIO_FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--format must be wav, mp3 or opus, got "${v}"`);
       return v;
     }, 'wav')
     .action(async (prompt: string, opts: RiffOptions) => {

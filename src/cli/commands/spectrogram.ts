@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import type { Command } from 'commander';
 import { decodeAudio } from '../../pipeline/audio/decode.ts';
-import { encodeAudio, formatFromPath, AUDIO_EXTENSIONS } from '../../pipeline/audio/encode.ts';
+import { encodeAudio, formatFromPath } from '../../pipeline/audio/encode.ts';
+import { AUDIO_EXTENSIONS, AUDIO_FORMATS, type AudioFormat } from '../../pipeline/audio/formats.ts';
 import { audioFileToImage, imageFileToAudio, readImageParams, RIFFUSION_DEFAULTS, withDefaults } from '../../pipeline/spectrogram/index.ts';
 import { DEFAULT_GLA_ITERATIONS, mulberry32, startAudioWorker } from '../../pipeline/spectrogram/griffin-lim.ts';
 import { DEFAULT_REFINE_ITERATIONS } from '../../pipeline/spectrogram/converter.ts';
@@ -119,8 +120,8 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'wav, mp3 or opus', 'wav')
     .option('--images', 'also write each clip as a spectrogram PNG')
     .action(async (audioPath: string, dir: string, opts: { count: number; durationMs: number; seed: number; format: string; images?: boolean }) => {
-      if (!(opts.format in AUDIO_EXTENSIONS)) throw new CliError(`--format must be wav, mp3 or opus, got "${opts.format}"`);
-      const format = opts.format as keyof typeof AUDIO_EXTENSIONS;
+      if (!(AUDIO_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be wav, mp3 or opus, got "${opts.format}"`);
+      const format = opts.format as AudioFormat;
       const params = withDefaults();
       const input = await readInput(audioPath, 'audio file');
       const audio = await decodeAudio(input, { sampleRate: params.sampleRate, channels: 2 });

@@ -1,9 +1,6 @@
 /** Float samples to WAV (in process), MP3 or OGG/Opus (ffmpeg). */
 import { runFfmpeg } from './ffmpeg.ts';
-
-export type AudioFormat = 'wav' | 'mp3' | 'opus';
-
-export const AUDIO_EXTENSIONS: Record<AudioFormat, string> = { wav: '.wav', mp3: '.mp3', opus: '.ogg' };
+import { AUDIO_EXTENSIONS, AUDIO_FORMATS, type AudioFormat } from './formats.ts';
 
 export class AudioEncodeError extends Error {
   override name = 'AudioEncodeError';
@@ -11,9 +8,8 @@ export class AudioEncodeError extends Error {
 
 export function formatFromPath(path: string): AudioFormat {
   const ext = path.toLowerCase().slice(path.lastIndexOf('.'));
-  if (ext === '.wav') return 'wav';
-  if (ext === '.mp3') return 'mp3';
-  if (ext === '.ogg' || ext === '.opus') return 'opus';
+  const format = ext === '.opus' ? 'opus' : AUDIO_FORMATS.find((f) => AUDIO_EXTENSIONS[f] === ext);
+  if (format) return format;
   throw new AudioEncodeError(`cannot tell the audio format from "${path}": use a .wav, .mp3, .ogg or .opus file name`);
 }
 

@@ -1,3 +1,11 @@
+/** The audio formats riffcord writes, and the files it reads. */
+
+export const AUDIO_FORMATS = ['wav', 'mp3', 'opus'] as const;
+export type AudioFormat = (typeof AUDIO_FORMATS)[number];
+
+/** The file extension of each format written (Opus goes in an Ogg container). */
+export const AUDIO_EXTENSIONS: Record<AudioFormat, string> = { wav: '.wav', mp3: '.mp3', opus: '.ogg' };
+
 /**
  * The audio files riffcord reads from users, by extension, with the ffmpeg demuxer that reads
  * each. Only these demuxers may run on an input: ffmpeg's probing would otherwise pick any of its

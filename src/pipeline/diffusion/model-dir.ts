@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { isModelId } from '../model-id.ts';
 import { ModelLoadError } from './errors.ts';
 import { loadLexicon, type Lexicon } from './lexicon.ts';
 import { SD15_MANIFEST_DEFAULTS, type ModelManifest } from './manifest.ts';
@@ -90,7 +91,7 @@ function mergeManifest(raw: Partial<ModelManifest>, fallbackId: string, path: st
   const bad = (field: string, why: string): never => {
     throw new ModelLoadError(`${path}: ${field} ${why}; fix the manifest (see models/README.md)`);
   };
-  if (typeof m.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(m.id)) bad('id', 'must be letters, digits, ".", "_" or "-"');
+  if (typeof m.id !== 'string' || !isModelId(m.id)) bad('id', 'must be letters, digits, ".", "_" or "-"');
   const posInt = (v: unknown, field: string): void => {
     if (!Number.isInteger(v) || (v as number) < 1) bad(field, `must be a positive whole number, got ${String(v)}`);
   };

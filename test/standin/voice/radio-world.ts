@@ -11,10 +11,10 @@ import { REST, Routes, type Client } from 'discord.js';
 import type { RedisConnection } from '../../../src/jobs/connection.ts';
 import { pino, type Logger } from 'pino';
 import { connect } from '../../../src/jobs/connection.ts';
-import { botConfigFromEnv, type BotConfig } from '../../../src/bot/config.ts';
+import { botConfigFromEnv, type BotConfig } from '../../../src/services/config.ts';
 import { startBot, type RunningBot } from '../../../src/bot/start.ts';
 import { radio } from '../../../src/commands/radio.ts';
-import { radioManagerFor, type RadioManager } from '../../../src/voice/manager.ts';
+import type { RadioManager } from '../../../src/voice/manager.ts';
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from '../../../src/voice/settings.ts';
 import { DiscordStandin, type TestUser } from '../index.ts';
 import { setPriority } from 'node:os';
@@ -144,10 +144,10 @@ export class RadioWorld {
     return this.client;
   }
 
-  manager(client: Client = this.client!): RadioManager {
-    return radioManagerFor(client, () => {
-      throw new Error('the test bot has no radio manager');
-    });
+  /** The running bot's radio manager. */
+  manager(): RadioManager {
+    if (!this.bot) throw new Error('the test bot is not running');
+    return this.bot.radios;
   }
 
   /** A bot restart: the running bot stops (its radios suspend, state stays in Redis), a new one starts and resumes them. */

@@ -7,9 +7,12 @@ import { z } from 'zod';
 import { checkRedisPair, ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
-import { DEFAULT_MODEL_ID } from '../pipeline/default-model.ts';
+import type { AudioFormat } from '../pipeline/audio/formats.ts';
+import { DEFAULT_MODEL_ID, isModelId } from '../pipeline/model-id.ts';
 
-export type GuildAudioFormat = 'mp3' | 'opus';
+/** The formats a guild may choose for its results (/settings format, DEFAULT_AUDIO_FORMAT). */
+export const GUILD_AUDIO_FORMATS = ['mp3', 'opus'] as const satisfies readonly AudioFormat[];
+export type GuildAudioFormat = (typeof GUILD_AUDIO_FORMATS)[number];
 
 export interface BotConfig {
   token: string;
@@ -81,14 +84,14 @@ const botEnv = z.object({
   RIFFCORD_MODEL: z
     .string()
     .optional()
-    .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v), { message: "RIFFCORD_MODEL must be a model id (letters, digits, '.', '_', '-')" })
+    .refine((v) => v === undefined || isModelId(v), { message: "RIFFCORD_MODEL must be a model id (letters, digits, '.', '_', '-')" })
     .transform((v) => v || DEFAULT_MODEL_ID),
   MAX_PROMPT_CHARS: int('MAX_PROMPT_CHARS', 10, MAX_PROMPT_CHARS, 300),
   MAX_STEPS: int('MAX_STEPS', 1, MAX_STEPS, 50),
   MAX_UPLOAD_MB: int('MAX_UPLOAD_MB', 1, 25, 8),
   MAX_UPLOAD_SECONDS: int('MAX_UPLOAD_SECONDS', 1, 600, 60),
   PROGRESS_EDIT_MS: int('PROGRESS_EDIT_MS', 1000, 60_000, 1500),
-  DEFAULT_AUDIO_FORMAT: z.enum(['mp3', 'opus'], { message: 'DEFAULT_AUDIO_FORMAT must be mp3 or opus' }).optional().default('mp3'),
+  DEFAULT_AUDIO_FORMAT: z.enum(GUILD_AUDIO_FORMATS, { message: 'DEFAULT_AUDIO_FORMAT must be mp3 or opus' }).optional().default('mp3'),
   BUTTON_TTL_DAYS: int('BUTTON_TTL_DAYS', 1, 365, 30),
   JOB_TIMEOUT_SECONDS: int('JOB_TIMEOUT_SECONDS', 10, 14 * 60, 14 * 60),
   BOT_SHARDS: z

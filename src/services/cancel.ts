@@ -7,8 +7,8 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import { jobRecord } from '../jobs/job-owner.ts';
 import type { BotContext } from './context.ts';
-import { UserFacingError } from './errors.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { UserFacingError } from '../discord/errors.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 
 /** Routed to /info's component handler by the `info:` prefix. */
 const CANCEL_PREFIX = 'info:cancel:';

@@ -5,7 +5,7 @@
  */
 import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Logger } from '../jobs/logging.ts';
-import { cut, DISCORD_LIMITS } from './discord-limits.ts';
+import { cut, DISCORD_LIMITS } from './limits.ts';
 import { userMessageFor } from './errors.ts';
 
 export const NO_MENTIONS = { parse: [] as never[] };

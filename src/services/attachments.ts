@@ -5,7 +5,7 @@
 import type { Attachment } from 'discord.js';
 import { AudioDecodeError, decodeAudio } from '../pipeline/audio/decode.ts';
 import { AUDIO_INPUT_EXTENSIONS, demuxerForName } from '../pipeline/audio/formats.ts';
-import { UserFacingError } from './errors.ts';
+import { UserFacingError } from '../discord/errors.ts';
 
 /** Longest the bot waits for an upload's bytes. */
 const DOWNLOAD_TIMEOUT_MS = 20_000;

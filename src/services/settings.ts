@@ -4,7 +4,7 @@
  */
 import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
-import type { GuildAudioFormat } from './config.ts';
+import { GUILD_AUDIO_FORMATS, type GuildAudioFormat } from './config.ts';
 
 export interface GuildSettings {
   audioFormat: GuildAudioFormat;
@@ -17,7 +17,7 @@ export interface GuildSettings {
 }
 
 const stored = z.object({
-  audioFormat: z.enum(['mp3', 'opus']).optional(),
+  audioFormat: z.enum(GUILD_AUDIO_FORMATS).optional(),
   channels: z.array(z.string().regex(/^\d+$/)).max(50).optional(),
   userPerMinute: z.number().int().min(1).nullable().optional(),
   userInFlight: z.number().int().min(1).nullable().optional(),

@@ -12,13 +12,14 @@ import {
   type InteractionEditReplyOptions,
 } from 'discord.js';
 import type { JobOutput } from '../jobs/types.ts';
+import { AUDIO_EXTENSIONS } from '../pipeline/audio/formats.ts';
 import type { GenerationRequest } from '../pipeline/generation.ts';
 import { buttonId } from './custom-ids.ts';
-import { fileBaseName } from './file-names.ts';
-import { cut } from './discord-limits.ts';
-import { UserFacingError } from './errors.ts';
+import { fileBaseName } from '../discord/file-names.ts';
+import { cut } from '../discord/limits.ts';
+import { UserFacingError } from '../discord/errors.ts';
 import { formatSeconds } from './progress.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 
 const KIND_TITLES: Record<string, string> = {
   riff: 'Riff',
@@ -28,8 +29,6 @@ const KIND_TITLES: Record<string, string> = {
   morph: 'Morph',
   'radio-clip': 'Radio clip',
 };
-
-const AUDIO_EXT: Record<string, string> = { mp3: 'mp3', opus: 'ogg', wav: 'wav' };
 
 export interface ResultFile {
   name: string;
@@ -55,7 +54,7 @@ export function fileBase(out: JobOutput): string {
 /** Which files the result carries; the name of the PNG the buttons act on. */
 export function resultFiles(out: JobOutput): { files: ResultFile[]; pngName: string; imageName: string } {
   const base = fileBase(out);
-  const audio: ResultFile = { name: `${base}.${AUDIO_EXT[out.format] ?? 'audio'}`, bytes: out.audio, keepRank: 3 };
+  const audio: ResultFile = { name: `${base}${AUDIO_EXTENSIONS[out.format] ?? '.audio'}`, bytes: out.audio, keepRank: 3 };
   const lastPng = out.pngs[out.pngs.length - 1];
   const png: ResultFile = { name: out.kind === 'morph' ? `${base}-end.png` : `${base}.png`, bytes: lastPng, keepRank: out.kind === 'morph' ? 1 : 2 };
   const files = [audio, png];

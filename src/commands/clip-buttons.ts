@@ -13,15 +13,15 @@ import {
   type ModalSubmitInteraction,
 } from 'discord.js';
 import type { JobSpec } from '../jobs/types.ts';
-import { DEFAULT_MORPH_CLIPS } from '../commands/morph.ts';
-import { jobTitle } from '../commands/riff.ts';
-import { checkChannel, checkPrompt } from '../commands/shared.ts';
-import { download } from './attachments.ts';
-import type { ClipState } from './clip-state.ts';
-import type { BotContext } from './context.ts';
-import { modalId, type ClipAction, type ClipCustomId } from './custom-ids.ts';
-import { deliverJob } from './deliver.ts';
-import { UserFacingError } from './errors.ts';
+import { DEFAULT_MORPH_CLIPS } from './morph.ts';
+import { jobTitle } from './riff.ts';
+import { checkChannel, checkPrompt } from './shared.ts';
+import { download } from '../services/attachments.ts';
+import type { ClipState } from '../services/clip-state.ts';
+import type { BotContext } from '../services/context.ts';
+import { modalId, type ClipAction, type ClipCustomId } from '../services/custom-ids.ts';
+import { deliverJob } from '../services/deliver.ts';
+import { UserFacingError } from '../discord/errors.ts';
 
 const PROMPT_FIELD = 'prompt';
 const MAX_PNG_BYTES = 25 * 1024 * 1024;

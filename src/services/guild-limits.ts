@@ -6,7 +6,7 @@ import type { RedisConnection } from '../jobs/connection.ts';
 import { makeKeys } from '../jobs/keys.ts';
 import { Limiter } from '../jobs/limits.ts';
 import { limitUsage, type LimitUsage } from '../jobs/usage.ts';
-import { UserFacingError } from './errors.ts';
+import { UserFacingError } from '../discord/errors.ts';
 import type { GuildSettings } from './settings.ts';
 
 const UNLIMITED = 1_000_000;

@@ -6,7 +6,7 @@
  */
 import type { RedisConnection } from '../jobs/connection.ts';
 import { z } from 'zod';
-import { UserFacingError } from './errors.ts';
+import { UserFacingError } from '../discord/errors.ts';
 
 export const MAX_BLOCKED_ENTRIES = 200;
 export const MAX_BLOCKED_ENTRY_CHARS = 50;

@@ -5,10 +5,10 @@
 import { InteractionWebhook, MessageFlags, type Client } from 'discord.js';
 import type { BotContext } from './context.ts';
 import { followAndDeliver, StoppingError, type ReplyTarget } from './deliver.ts';
-import { cut, DISCORD_LIMITS } from './discord-limits.ts';
-import { userMessageFor } from './errors.ts';
+import { cut, DISCORD_LIMITS } from '../discord/limits.ts';
+import { userMessageFor } from '../discord/errors.ts';
 import type { PendingDelivery } from './pending.ts';
-import { NO_MENTIONS } from './respond.ts';
+import { NO_MENTIONS } from '../discord/respond.ts';
 
 function webhookTarget(client: Client<true>, p: PendingDelivery): ReplyTarget {
   const hook = new InteractionWebhook(client, p.applicationId, p.token);
