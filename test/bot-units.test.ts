@@ -121,3 +121,40 @@ describe('cancel button ids', () => {
     expect(parseCancelId('clip:extend:AbCdEf123_-x')).toBeNull();
   });
 });
+
+describe('ThrottledEditor spacing', () => {
+  it('sends the next edit an interval after the previous one was sent, even when that one was slow to land', async () => {
+    const sentAt: number[] = [];
+    const editor = new ThrottledEditor(
+      async () => {
+        sentAt.push(performance.now());
+        await new Promise((r) => setTimeout(r, sentAt.length === 1 ? 500 : 0));
+      },
+      200,
+      () => undefined,
+    );
+    editor.update('a');
+    await new Promise((r) => setTimeout(r, 20));
+    editor.update('b');
+    await new Promise((r) => setTimeout(r, 230));
+    editor.update('c');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await editor.finish();
+    // 'b' and 'c' both waited on the slow 'a'; without the spacing they went out back to back.
+    expect(sentAt.length).toBe(3);
+    expect(sentAt[1] - sentAt[0]).toBeGreaterThanOrEqual(195);
+    expect(sentAt[2] - sentAt[1]).toBeGreaterThanOrEqual(195);
+  });
+
+  it('finish() during the wait drops the waiting edit at once instead of sending it late', async () => {
+    const sent: string[] = [];
+    const editor = new ThrottledEditor(async (c) => void sent.push(c), 10_000, () => undefined);
+    editor.update('a');
+    await new Promise((r) => setTimeout(r, 20));
+    editor.update('b');
+    const t = performance.now();
+    await editor.finish();
+    expect(performance.now() - t).toBeLessThan(1_000);
+    expect(sent).toEqual(['a']);
+  });
+});

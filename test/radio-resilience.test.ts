@@ -61,9 +61,11 @@ describe('radio resilience', () => {
       // take longer than the buffer lasts on a loaded machine.
       expect(audio.since(mark).length).toBeGreaterThan(50);
       expect(world.logs.some((l) => l.guildId === guild.id && l.msg === 'radio generation stopped; playing out the buffer')).toBe(true);
+      // The stop's edit of the now-playing message lands a moment after the session has stopped.
       const np = world.botMessages(text.id).find((m) => m.history.some((h) => h.embeds[0]?.title === '📻 Now playing'))!;
-      const last = np.history.at(-1)!.embeds[0].description!;
-      expect(last).toMatch(/The radio stopped: /);
+      const lastText = () => np.history.at(-1)!.embeds[0].description ?? '';
+      await waitFor(() => /The radio stopped: /.test(lastText()), 10_000, 'the now-playing message to say the radio stopped');
+      const last = lastText();
       expect(last).toMatch(/generator|worker|took too long|try again/i);
       await waitFor(() => !world.standin.state.guild(guild.id).voiceStates.has(world.standin.botUser.id), 5_000, 'the bot to leave voice');
       expect(await world.manager().store.load(guild.id)).toBeNull();

@@ -92,6 +92,8 @@ describe('DAVE on the voice stand-in', () => {
     const down = await lostAcross(world, () => dave().downgrade(), () => dave().stats.protocolVersion === 0, 'the downgrade');
     const decryptedAtUpgrade = dave().stats.decrypted;
     const up = await lostAcross(world, () => dave().upgrade(), () => dave().stats.transitions.at(-1)!.kind.startsWith('upgrade'), 'the upgrade');
+    // A loaded machine can be a frame or two slow to send the next half second: wait for it.
+    await standin.waitFor(() => dave().stats.decrypted - decryptedAtUpgrade >= 25 || undefined, 10_000, 'E2EE audio after the upgrade');
     const restart = dave().stats.restarts.at(-1)!;
     const upgradeMs = restart.firstDecryptedAt! - restart.at;
     const executedMs = dave().stats.transitions.at(-1)!.at - restart.at;

@@ -7,6 +7,9 @@ export type EditFn = (content: string) => Promise<unknown>;
 
 export class ThrottledEditor {
   private lastAt = 0;
+  private lastSentAt = -Infinity;
+  /** The wait before an edit that follows a slow one too closely; finish() cuts it short. */
+  private spacing: { timer: NodeJS.Timeout; done: () => void } | null = null;
   private pending: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<unknown> = Promise.resolve();
@@ -38,7 +41,18 @@ export class ThrottledEditor {
     this.lastContent = content;
     this.lastAt = Date.now();
     this.edits += 1;
-    this.inFlight = this.inFlight.then(() => this.edit(content)).catch(this.onError);
+    // The interval runs from when an edit is sent: one that waited on a slow previous edit would
+    // otherwise reach Discord sooner than the interval after it.
+    this.inFlight = this.inFlight
+      .then(async () => {
+        const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+        if (wait > 0) await new Promise<void>((r) => (this.spacing = { timer: setTimeout(r, wait), done: r }));
+        this.spacing = null;
+        if (this.stopped) return; // finish() came during the wait: the final content follows
+        this.lastSentAt = Date.now();
+        return this.edit(content);
+      })
+      .catch(this.onError);
   }
 
   /** No more progress edits; resolves once an edit already sent has landed. */
@@ -46,6 +60,10 @@ export class ThrottledEditor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.spacing) {
+      clearTimeout(this.spacing.timer);
+      this.spacing.done();
+    }
     await this.inFlight;
   }
 }
