@@ -91,12 +91,24 @@ async function startRadio(): Promise<void> {
 interface Row {
   name: string;
   /** Injects the fault and returns once it is over (the socket dropped, Redis back, the bot started...), optionally with a note for the summary, read at the row's end. */
-  inject: (landed: () => void) => Promise<(() => string) | void>;
+  inject: (row: RowRun) => Promise<(() => string) | void>;
   /** The bot restarted: the radio is silent until its new session has a clip, which takes what the workers take. */
   restarts?: boolean;
   /** The longest silence the fault may leave beyond what is not its doing (Figures.unexplainedMs). */
   silenceBoundMs: number;
 }
+
+/** What a row's inject sees of the row. */
+interface RowRun {
+  /** The row's /riff interactions so far. */
+  riffs: InteractionHandle[];
+  /** Two more /riff jobs, accepted and queued. */
+  moreRiffs(): Promise<void>;
+  /** Marks when the fault lands, if not at the start of inject (the kill, after waiting for a worker on a radio clip). */
+  landed(): void;
+}
+
+const pending = (r: InteractionHandle) => !r.originalHistory().some(isResult);
 
 interface Figures {
   rejections: number;
@@ -152,15 +164,19 @@ async function runRow(row: Row): Promise<Figures> {
   const logsBefore = world.logs.length;
   const stalls = new StallRecorder().start();
   // Two /riff jobs in flight (two users: the per-user in-flight limit is 2), accepted and queued.
-  const riffs = [g.users[1], g.users[2]].map((u, i) => u.runSlashCommand(g.guild, g.text, 'riff', { prompt: `fault matrix ${row.name} ${i}`, seed: seed++ }));
-  allRiffs.push(...riffs);
-  await waitFor(() => riffs.every((r) => world.logs.some((l) => l.msg === 'job accepted' && l.interactionId === r.id)), 15_000, 'both /riff jobs to be accepted');
+  const riffs: InteractionHandle[] = [];
+  const moreRiffs = async () => {
+    const two = [g.users[1], g.users[2]].map((u, i) => u.runSlashCommand(g.guild, g.text, 'riff', { prompt: `fault matrix ${row.name} ${riffs.length + i}`, seed: seed++ }));
+    riffs.push(...two);
+    allRiffs.push(...two);
+    await waitFor(() => two.every((r) => world.logs.some((l) => l.msg === 'job accepted' && l.interactionId === r.id)), 15_000, 'both /riff jobs to be accepted');
+  };
+  await moreRiffs();
   const faultAt = performance.now();
   const faultWall = Date.now();
-  // When the fault itself lands (the kill, after waiting for a worker on a radio clip): the /riff
-  // jobs without their result by then went through it.
+  // The /riff jobs without their result when the fault lands went through it.
   let landedWall = faultWall;
-  const note = await row.inject(() => (landedWall = Date.now()));
+  const note = await row.inject({ riffs, moreRiffs, landed: () => (landedWall = Date.now()) });
   const inFlight = riffs.filter((r) => !r.originalHistory().some((v) => isResult(v) && v.at <= landedWall)).length;
   const overAt = performance.now();
   // Recovered: every /riff answered with its result, and the radio playing on.
@@ -202,6 +218,9 @@ async function runRow(row: Row): Promise<Figures> {
     return at === undefined ? 'none' : sec(at - r.record.dispatchedAt);
   });
   const status = session?.status();
+  // What the bot warned about meanwhile, each message once with its count (a failed row says why).
+  const warned = new Map<string, number>();
+  for (const l of world.logs.slice(logsBefore)) if ((l.level as number) >= 40) warned.set(String(l.msg), (warned.get(String(l.msg)) ?? 0) + 1);
   const starvedMs = stalls.starved.reduce((n, x) => n + x.ms, 0);
   const busyMs = stalls.stalls.filter((x) => x.cpuMs >= x.ms / 2).reduce((m, x) => Math.max(m, x.ms), 0);
   console.log(
@@ -210,13 +229,10 @@ async function runRow(row: Row): Promise<Figures> {
       `${row.restarts ? `, new session's first clip ${sec(clipWaitMs)} after the fault` : ''}; ` +
       `fault over in ${sec(overAt - faultAt)}, recovered in ${sec(recoveredAt - faultAt)}, riff results ${resultAfter.join(' and ')} after the command; ` +
       `radio playing ${f.playing}, ${audio.since(overAt).length} frames since the fault, clips played ${status?.clipsPlayed ?? 'n/a'}, loops ${status?.loops ?? 'n/a'}; ` +
-      `this process waited for a core ${sec(starvedMs)} in ${stalls.starved.length} stalls, longest busy stall ${busyMs.toFixed(0)} ms${note ? `; ${note()}` : ''}`,
+      `this process waited for a core ${sec(starvedMs)} in ${stalls.starved.length} stalls, longest busy stall ${busyMs.toFixed(0)} ms${note ? `; ${note()}` : ''}; ` +
+      `bot warnings: ${[...warned].map(([m, n]) => `${m} (${n})`).join(', ') || 'none'}`,
   );
   for (const e of escaped.slice(escapedBefore)) console.log(`[fault-matrix] ${row.name}: ${e.kind}:`, e.error);
-  // What the bot warned about meanwhile, once per message (a failed row says why).
-  const warned = new Map<string, number>();
-  for (const l of world.logs.slice(logsBefore)) if ((l.level as number) >= 40) warned.set(String(l.msg), (warned.get(String(l.msg)) ?? 0) + 1);
-  if (warned.size) console.log(`[fault-matrix] ${row.name}: bot warnings: ${[...warned].map(([m, n]) => `${m} (${n})`).join('; ')}`);
   return f;
 }
 
@@ -229,11 +245,16 @@ function expectRecovered(row: Row, f: Figures): void {
   expect(f.unexplainedMs).toBeLessThan(row.silenceBoundMs);
 }
 
-/** A worker running a radio clip right now (its 'job started' logged, not yet its end). */
-async function workerOnRadioClip(timeoutMs: number): Promise<{ worker: WorkerChild; jobId: string }> {
+/**
+ * A worker running a radio clip right now (its 'job started' logged, not yet its end), while a
+ * /riff of the row is still without its result. When the /riff jobs all finish before a radio
+ * clip starts (a radio ahead of its playhead has none in flight), two more are sent.
+ */
+async function workerOnRadioClip(run: RowRun, timeoutMs: number): Promise<{ worker: WorkerChild; jobId: string }> {
   const ended = new Set(['job completed', 'job failed', 'job cancelled', 'attempt failed; will retry', 'identical request already answered; reusing its result']);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    if (!run.riffs.some(pending)) await run.moreRiffs();
     for (const worker of world.workers) {
       if (worker.proc.exitCode !== null || worker.proc.signalCode !== null) continue;
       const started = worker.lines.findLast((l) => l.msg === 'job started');
@@ -300,10 +321,10 @@ const rows: Row[] = [
   },
   {
     name: 'worker SIGKILLed mid radio clip (a second worker takes over)',
-    inject: async (landed) => {
-      const { worker, jobId } = await workerOnRadioClip(RECOVERY_MS);
+    inject: async (run) => {
+      const { worker, jobId } = await workerOnRadioClip(run, RECOVERY_MS);
       worker.proc.kill('SIGKILL');
-      landed();
+      run.landed();
       await worker.exited;
       const other = [...world.workers].find((w) => w !== worker && w.proc.exitCode === null && w.proc.signalCode === null)!;
       // Once the killed clip's lock lapses the other worker runs it (when it is free: the radio's
