@@ -123,3 +123,55 @@ export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { ma
   }
   return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts, at };
 }
+
+/**
+ * What a listener with a jitter buffer of `bufferMs` heard between `fromMs` and `toMs`
+ * (performance.now() clock), across senders: each sender's frames are played out as
+ * playoutDropouts plays them (a late frame plays when it arrives), a new sender (the bot rejoined
+ * with a new ssrc) starts `bufferMs` after its first frame arrives, and a frame whose samples are
+ * all (near) digital silence counts as nothing heard. Returns the longest stretch of nothing heard,
+ * when it began, and every such stretch over 40 ms (two frames) as [start, end].
+ */
+export function heardSilence(
+  frames: ReceivedFrame[],
+  bufferMs: number,
+  fromMs: number,
+  toMs: number,
+  threshold = 1e-3,
+): { longestMs: number; at: number; gaps: [start: number, end: number][] } {
+  const audible: [start: number, end: number][] = [];
+  let anchor = 0;
+  let base = 0;
+  let unwrapped = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (i === 0 || f.ssrc !== frames[i - 1].ssrc) {
+      anchor = f.arrivalMs + bufferMs;
+      base = 0;
+      unwrapped = 0;
+    } else {
+      unwrapped += (f.sequence - frames[i - 1].sequence + 65536) % 65536;
+    }
+    let playAt = anchor + 20 * (unwrapped - base);
+    if (f.arrivalMs > playAt) {
+      playAt = f.arrivalMs;
+      anchor = f.arrivalMs;
+      base = unwrapped;
+    }
+    let peak = 0;
+    for (const v of f.pcm) peak = Math.max(peak, Math.abs(v));
+    if (peak / 32768 >= threshold) audible.push([playAt, playAt + 20]);
+  }
+  audible.sort((a, b) => a[0] - b[0]);
+  const gaps: [number, number][] = [];
+  let heardUntil = fromMs;
+  for (const [start, end] of audible) {
+    if (end <= fromMs) continue;
+    if (start >= toMs) break;
+    if (start - heardUntil > 40) gaps.push([heardUntil, start]);
+    heardUntil = Math.max(heardUntil, end);
+  }
+  if (toMs - heardUntil > 40) gaps.push([heardUntil, toMs]);
+  const longest = gaps.reduce<[number, number] | null>((m, g) => (!m || g[1] - g[0] > m[1] - m[0] ? g : m), null);
+  return { longestMs: longest ? longest[1] - longest[0] : 0, at: longest ? longest[0] : fromMs, gaps };
+}

@@ -41,6 +41,8 @@ export interface RadioWorldOptions {
   workerConcurrency?: number;
   /** Start without a worker (queue-down tests start one later or never). */
   worker?: boolean;
+  /** The Redis the bot, the workers and the test use (default the shared one; a PrivateRedis for restart tests). */
+  redisUrl?: string;
 }
 
 export class RadioWorld {
@@ -48,7 +50,10 @@ export class RadioWorld {
   voice!: VoiceStandin;
   guilds: RadioGuild[] = [];
   prefix = testPrefix();
+  /** The worker startWorker started last (stopWorker stops it). */
   worker: WorkerChild | null = null;
+  /** Every worker started and not stopped by stopWorker; stop() ends them all. */
+  readonly workers = new Set<WorkerChild>();
   client: Client | null = null;
   bot: RunningBot | null = null;
   config!: BotConfig;
@@ -57,6 +62,10 @@ export class RadioWorld {
   /** A connection of the test's own to the shared Redis (settings, stores). */
   redis!: RedisConnection;
   private options!: RadioWorldOptions;
+
+  get redisUrl(): string {
+    return this.options.redisUrl ?? SHARED_REDIS;
+  }
 
   get modelDir(): string {
     return this.options.modelDir ?? TINY_MODEL_DIR;
@@ -68,7 +77,7 @@ export class RadioWorld {
     const w = new RadioWorld();
     w.options = o;
     try {
-      w.redis = connect(SHARED_REDIS);
+      w.redis = connect(w.redisUrl);
       w.standin = await new DiscordStandin().start();
       w.voice = await new VoiceStandin().start();
       w.standin.attachVoiceServer(w.voice);
@@ -89,7 +98,7 @@ export class RadioWorld {
         DISCORD_TOKEN: w.standin.token,
         DISCORD_APPLICATION_ID: w.standin.applicationId,
         DISCORD_API_URL: w.standin.apiUrl,
-        REDIS_URL: SHARED_REDIS,
+        REDIS_URL: w.redisUrl,
         REDIS_PREFIX: w.prefix,
         RIFFCORD_MODEL: basename(w.modelDir),
       });
@@ -106,7 +115,7 @@ export class RadioWorld {
 
   async startWorker(): Promise<WorkerChild> {
     this.worker = await startWorkerChild({
-      redisUrl: SHARED_REDIS,
+      redisUrl: this.redisUrl,
       prefix: this.prefix,
       models: this.modelDir,
       entry: 'src/jobs/worker-main.ts',
@@ -123,13 +132,16 @@ export class RadioWorld {
       readyTimeoutMs: 90_000,
     });
     if (this.worker.proc.pid) setPriority(this.worker.proc.pid, 19);
+    this.workers.add(this.worker);
     return this.worker;
   }
 
   async stopWorker(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    if (w) await stopChild(w);
+    if (!w) return;
+    this.workers.delete(w);
+    await stopChild(w);
   }
 
   get log(): Logger {
@@ -169,9 +181,11 @@ export class RadioWorld {
     this.bot = null;
     this.client = null;
     await this.stopWorker().catch(() => undefined);
+    await Promise.all([...this.workers].map((w) => stopChild(w).catch(() => undefined)));
+    this.workers.clear();
     if (this.voice) await this.voice.stop().catch(() => undefined);
     if (this.standin) await this.standin.stop().catch(() => undefined);
-    await deletePrefix(SHARED_REDIS, this.prefix).catch(() => undefined);
+    await deletePrefix(this.redisUrl, this.prefix).catch(() => undefined);
     this.redis?.disconnect();
     // Anything the bot sent that Discord would reject (or deprecates) fails the test file.
     this.standin?.conformance.assertClean();
