@@ -146,6 +146,29 @@ describe('ThrottledEditor spacing', () => {
     expect(sentAt[2] - sentAt[1]).toBeGreaterThanOrEqual(195);
   });
 
+  it('spaces edits as Discord receives them: an edit held back on its way does not let the next one arrive close behind', async () => {
+    // Each edit reaches "Discord" some time after it is handed over (the client's queue, the
+    // network); Discord answers on arrival. The first is held back 300 ms, the rest arrive at once.
+    const arrivedAt: number[] = [];
+    let calls = 0;
+    const editor = new ThrottledEditor(
+      async () => {
+        calls += 1;
+        await new Promise((r) => setTimeout(r, calls === 1 ? 300 : 0));
+        arrivedAt.push(performance.now());
+      },
+      200,
+      () => undefined,
+    );
+    editor.update('a');
+    await new Promise((r) => setTimeout(r, 210));
+    editor.update('b');
+    await new Promise((r) => setTimeout(r, 800));
+    await editor.finish();
+    expect(arrivedAt.length).toBe(2);
+    expect(arrivedAt[1] - arrivedAt[0]).toBeGreaterThanOrEqual(195);
+  });
+
   it('finish() during the wait drops the waiting edit at once instead of sending it late', async () => {
     const sent: string[] = [];
     const editor = new ThrottledEditor(async (c) => void sent.push(c), 10_000, () => undefined);

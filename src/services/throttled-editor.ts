@@ -7,7 +7,8 @@ export type EditFn = (content: string) => Promise<unknown>;
 
 export class ThrottledEditor {
   private lastAt = 0;
-  private lastSentAt = -Infinity;
+  /** When the previous edit landed (Discord answered or it failed). */
+  private lastLandedAt = -Infinity;
   /** The wait before an edit that follows a slow one too closely; finish() cuts it short. */
   private spacing: { timer: NodeJS.Timeout; done: () => void } | null = null;
   private pending: string | null = null;
@@ -41,16 +42,20 @@ export class ThrottledEditor {
     this.lastContent = content;
     this.lastAt = Date.now();
     this.edits += 1;
-    // The interval runs from when an edit is sent: one that waited on a slow previous edit would
-    // otherwise reach Discord sooner than the interval after it.
+    // The interval runs from when the previous edit landed, not from when it was handed to the
+    // client: the client's queue and the network can hold one edit back and let the next through
+    // at once, so two edits spaced at the sender could still reach Discord close together.
     this.inFlight = this.inFlight
       .then(async () => {
-        const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+        const wait = this.lastLandedAt + this.minIntervalMs - Date.now();
         if (wait > 0) await new Promise<void>((r) => (this.spacing = { timer: setTimeout(r, wait), done: r }));
         this.spacing = null;
         if (this.stopped) return; // finish() came during the wait: the final content follows
-        this.lastSentAt = Date.now();
-        return this.edit(content);
+        try {
+          return await this.edit(content);
+        } finally {
+          this.lastLandedAt = Date.now();
+        }
       })
       .catch(this.onError);
   }
