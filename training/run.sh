@@ -14,7 +14,13 @@ CKPT=data/checkpoints2
 # cosine schedule over UNET_STEPS; the shipped v2 weights are the step-1,200 checkpoint of a run
 # whose total was cut from 2,000 to 1,500 to 1,300 as it went (see the model card).
 UNET_STEPS=${UNET_STEPS:-1300}
-$PY training/train.py --corpus $CORPUS --ckpt $CKPT --vae-config v2 --vae-steps 1600 --vae-crop 96 --vae-lr 1.5e-3 --unet-steps "$UNET_STEPS" --unet-batch 24 --unet-lr 6e-4
+UNET_LR=${UNET_LR:-6e-4}
+# FROM_SHIPPED=<unet step>: with no checkpoints yet, go on from the shipped ONNX weights instead of
+# training from nothing (training/import_onnx.py; the VAE is taken as shipped).
+if [ -n "${FROM_SHIPPED:-}" ] && [ ! -f $CKPT/unet.pt ]; then
+  $PY training/import_onnx.py --model models/riffcord-small --corpus $CORPUS --ckpt $CKPT --step "$FROM_SHIPPED"
+fi
+$PY training/train.py --corpus $CORPUS --ckpt $CKPT --vae-config v2 --vae-steps 1600 --vae-crop 96 --vae-lr 1.5e-3 --unet-steps "$UNET_STEPS" --unet-batch 24 --unet-lr "$UNET_LR"
 $PY training/export.py --ckpt $CKPT --out models/riffcord-small
 cp $CKPT/train.log models/riffcord-small/training-log.txt
 npx tsx training/verify-onnx.ts models/riffcord-small $CKPT

@@ -67,7 +67,9 @@ def train_vae(args, clips, images):
     step = 0
     if os.path.exists(path):
         st = torch.load(path)
-        vae.load_state_dict(st["model"]); opt.load_state_dict(st["opt"]); step = st["step"]
+        vae.load_state_dict(st["model"]); step = st["step"]
+        if st.get("opt") is not None:
+            opt.load_state_dict(st["opt"])
         log(args.ckpt, f"vae: resumed at step {step}")
     train_idx = np.array([i for i, c in enumerate(clips) if c["split"] == "train"])
     crop = args.vae_crop
@@ -166,12 +168,18 @@ def train_unet(args, clips, data):
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     ema = {"text": {k: v.clone() for k, v in text.state_dict().items()},
            "unet": {k: v.clone() for k, v in unet.state_dict().items()}}
-    step = 0
+    step, rewarm_from = 0, None
     if os.path.exists(path):
         st = torch.load(path)
-        text.load_state_dict(st["text"]); unet.load_state_dict(st["unet"]); opt.load_state_dict(st["opt"])
+        text.load_state_dict(st["text"]); unet.load_state_dict(st["unet"])
         ema = st["ema"]; step = st["step"]
-        log(args.ckpt, f"unet: resumed at step {step}")
+        if st.get("opt") is not None:
+            opt.load_state_dict(st["opt"])
+        else:
+            # Imported weights (training/import_onnx.py) come without Adam's moments: warm the
+            # learning rate up again, or the first steps' raw gradients would undo them.
+            rewarm_from = step
+        log(args.ckpt, f"unet: resumed at step {step}" + (" without optimiser state (learning rate warmed up again)" if rewarm_from is not None else ""))
     acp = sd_alphas_cumprod().float()
     lat = data["latents"] * data["scaling"]
     ids, empty = data["ids"], data["empty"]
@@ -195,6 +203,8 @@ def train_unet(args, clips, data):
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
         for pg in opt.param_groups:
             pg["lr"] = lr_at(step, args.unet_steps, args.unet_lr, warmup=100)
+            if rewarm_from is not None:
+                pg["lr"] *= min(1.0, (step - rewarm_from + 1) / 100)
         pred = unet(xt, t.float(), text(tok))
         # Min-SNR-gamma weighting (Hang et al. 2023): caps the weight of the low-noise steps, whose
         # easy targets otherwise dominate the gradient; it converges in far fewer steps.
