@@ -9,19 +9,31 @@ import { PREFIX } from './keys.ts';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './keeper-protocol.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './limits.ts';
 
-const int = (name: string, min: number, fallback: number) =>
+/**
+ * An optional whole-number variable: `fallback` when unset or blank, else a whole number within
+ * [min, max], or an issue that names the variable and what it should be.
+ */
+export const wholeNumber = (name: string, min: number, max: number, fallback: number) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number of at least ${min} (got "${v}")` });
+      if (!Number.isInteger(n) || n < min || n > max) {
+        const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number ${range} (got "${v}")` });
         return z.NEVER;
       }
       return n;
     });
+
+const int = (name: string, min: number, fallback: number) => wholeNumber(name, min, Infinity, fallback);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** LOG_LEVEL, shared by every process's configuration. */
+export const logLevel = z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional().default('info');
 
 /** REDIS_URL and REDIS_PREFIX, shared by the worker's and the bot's configuration. */
 export const redisPrefix = z
@@ -75,7 +87,7 @@ const workerEnv = z.object({
   STALLED_INTERVAL_MS: int('STALLED_INTERVAL_MS', 1000, DEFAULT_STALLED_INTERVAL_MS),
   HEARTBEAT_TTL_MS: int('HEARTBEAT_TTL_MS', 1000, 15_000),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 0, 120),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
+  LOG_LEVEL: logLevel,
 }).superRefine(checkRedisPair);
 
 export interface WorkerConfig {

@@ -4,7 +4,7 @@
  * The token is kept here and handed to discord.js only; nothing logs the config object whole.
  */
 import { z } from 'zod';
-import { checkRedisPair, ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
+import { checkRedisPair, ConfigError, limitsFromEnv, logLevel, redisPrefix, redisUrl, wholeNumber } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 import type { AudioFormat } from '../pipeline/audio/formats.ts';
@@ -43,19 +43,7 @@ export interface BotConfig {
   logLevel: string;
 }
 
-const int = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const int = wholeNumber;
 
 const snowflake = (name: string, what: string) =>
   z
@@ -107,10 +95,7 @@ const botEnv = z.object({
       return n;
     }),
   BOT_SHARD_SPAWN_DELAY_MS: int('BOT_SHARD_SPAWN_DELAY_MS', 0, 60_000, 5500),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
-    .optional()
-    .default('info'),
+  LOG_LEVEL: logLevel,
 }).superRefine(checkRedisPair);
 
 export function botConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BotConfig {

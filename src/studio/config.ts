@@ -3,7 +3,7 @@
  * on its own line. Prompt length and the queue cap are the bot's own settings (same variables).
  */
 import { z } from 'zod';
-import { ConfigError, limitsFromEnv, redisPrefix, redisUrl } from '../jobs/config.ts';
+import { ConfigError, limitsFromEnv, logLevel, redisPrefix, redisUrl, wholeNumber } from '../jobs/config.ts';
 import { DEFAULT_MODEL_ID } from '../pipeline/model-id.ts';
 import { checkModelId, InvalidModelIdError } from '../jobs/keys.ts';
 import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
@@ -11,19 +11,7 @@ import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 export const DEFAULT_STUDIO_PORT = 8787;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-const whole = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const whole = wholeNumber;
 
 const studioEnv = z.object({
   STUDIO_HOST: z
@@ -54,7 +42,7 @@ const studioEnv = z.object({
     .optional()
     .refine((v) => v === undefined || v === '' || v.length >= 16, { message: 'STUDIO_SECRET must be at least 16 characters (it signs listen-along links)' })
     .transform((v) => v || null),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
+  LOG_LEVEL: logLevel,
 });
 
 export interface StudioConfig {

@@ -2,6 +2,7 @@
  * What travels between the studio server and its page, both ways, over one WebSocket. Plain JSON;
  * the page imports these types too (it has no Node), so nothing here may import Node modules.
  */
+import type { ListenState } from '../voice/listen-state.ts';
 
 /** The spectrogram size the timeline draws a clip at; `pngUrl?size=timeline` serves it (a few kB, not the full image). */
 export const TIMELINE_IMAGE = { width: 128, height: 48 } as const;
@@ -61,13 +62,5 @@ export type ServerMessage =
   /** Listen-along: what the guild's radio is doing. */
   | { type: 'radio'; radio: RadioView };
 
-export interface RadioView {
-  prompt: string;
-  nextTarget: string | null;
-  round: number;
-  roundEndsAt: number;
-  suggestions: { prompt: string; votes: number }[];
-  listeners: number;
-  fallingBehind: boolean;
-  stopped: string | null;
-}
+/** Listen-along: the radio's state as the voice side publishes it. */
+export type RadioView = ListenState;

@@ -8,6 +8,7 @@ import type { RedisConnection } from '../jobs/connection.ts';
 import type { Logger } from '../jobs/logging.ts';
 import type { RadioClipMeta } from './clip-source.ts';
 import type { RadioSession } from './session.ts';
+import type { ListenState } from './listen-state.ts';
 
 const AUDIO_TTL_SECONDS = 120;
 const STATE_TTL_SECONDS = 30;
@@ -19,18 +20,6 @@ export const listenKeys = (prefix: string, guildId: string) => ({
   audio: (n: number) => `${prefix}:listen:${guildId}:clip:${n}`,
   png: (n: number) => `${prefix}:listen:${guildId}:clip:${n}:png`,
 });
-
-/** What the studio page shows of a radio (kept free of Discord types). */
-export interface ListenState {
-  prompt: string;
-  nextTarget: string | null;
-  round: number;
-  roundEndsAt: number;
-  suggestions: { prompt: string; votes: number }[];
-  listeners: number;
-  fallingBehind: boolean;
-  stopped: string | null;
-}
 
 export type ListenEvent =
   | { type: 'clip'; audioKey: string; pngKey: string; index: number; prompt: string; target: string | null; alpha: number; looped: boolean; seconds: number }

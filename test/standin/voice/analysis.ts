@@ -93,14 +93,22 @@ export function spectralDistance(a: Float64Array, b: Float64Array): number {
  */
 export const JITTER_BUFFER_MS = 200;
 
+/** When a listener with a jitter buffer plays a frame, and how late it came if it broke playback. */
+export interface PlayedFrame {
+  frame: ReceivedFrame;
+  playAtMs: number;
+  /** How long playback waited for this frame (0 when it was in the buffer in time). */
+  lateMs: number;
+}
+
 /**
- * Dropouts a listener with a jitter buffer of `bufferMs` would hear: each frame is due
- * 20 ms after the one before it (in sequence order); a frame arriving after it is due leaves
- * a hole of that lateness, and playback restarts from it (the buffer re-anchors).
+ * The listener's playout: each sender's frames are due 20 ms after the one before (in sequence
+ * order), the first `bufferMs` after it arrives; a frame that arrives after it is due plays when it
+ * arrives, leaving a hole of that lateness, and playback re-anchors on it. A new sender (a new
+ * ssrc) starts its own buffer.
  */
-export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { maxDropoutMs: number; dropouts: number[]; at: number[] } {
-  const dropouts: number[] = [];
-  const at: number[] = [];
+export function playout(frames: ReceivedFrame[], bufferMs: number): PlayedFrame[] {
+  const played: PlayedFrame[] = [];
   let anchor = 0;
   let base = 0;
   let unwrapped = 0;
@@ -115,13 +123,21 @@ export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { ma
     }
     const due = anchor + 20 * (unwrapped - base);
     if (f.arrivalMs > due) {
-      dropouts.push(f.arrivalMs - due);
-      at.push(f.arrivalMs);
+      played.push({ frame: f, playAtMs: f.arrivalMs, lateMs: f.arrivalMs - due });
       anchor = f.arrivalMs;
       base = unwrapped;
+    } else {
+      played.push({ frame: f, playAtMs: due, lateMs: 0 });
     }
   }
-  return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts, at };
+  return played;
+}
+
+/** Dropouts a listener with a jitter buffer of `bufferMs` would hear (see playout). */
+export function playoutDropouts(frames: ReceivedFrame[], bufferMs: number): { maxDropoutMs: number; dropouts: number[]; at: number[] } {
+  const late = playout(frames, bufferMs).filter((p) => p.lateMs > 0);
+  const dropouts = late.map((p) => p.lateMs);
+  return { maxDropoutMs: dropouts.length ? Math.max(...dropouts) : 0, dropouts, at: late.map((p) => p.frame.arrivalMs) };
 }
 
 /**
@@ -140,27 +156,10 @@ export function heardSilence(
   threshold = 1e-3,
 ): { longestMs: number; at: number; gaps: [start: number, end: number][] } {
   const audible: [start: number, end: number][] = [];
-  let anchor = 0;
-  let base = 0;
-  let unwrapped = 0;
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i];
-    if (i === 0 || f.ssrc !== frames[i - 1].ssrc) {
-      anchor = f.arrivalMs + bufferMs;
-      base = 0;
-      unwrapped = 0;
-    } else {
-      unwrapped += (f.sequence - frames[i - 1].sequence + 65536) % 65536;
-    }
-    let playAt = anchor + 20 * (unwrapped - base);
-    if (f.arrivalMs > playAt) {
-      playAt = f.arrivalMs;
-      anchor = f.arrivalMs;
-      base = unwrapped;
-    }
+  for (const { frame, playAtMs } of playout(frames, bufferMs)) {
     let peak = 0;
-    for (const v of f.pcm) peak = Math.max(peak, Math.abs(v));
-    if (peak / 32768 >= threshold) audible.push([playAt, playAt + 20]);
+    for (const v of frame.pcm) peak = Math.max(peak, Math.abs(v));
+    if (peak / 32768 >= threshold) audible.push([playAtMs, playAtMs + 20]);
   }
   audible.sort((a, b) => a[0] - b[0]);
   const gaps: [number, number][] = [];
