@@ -17,7 +17,7 @@ import { startStudio, type RunningStudio } from '../src/studio/start.ts';
 import { DEFAULT_RADIO_SETTINGS } from '../src/voice/settings.ts';
 import { openPage, type BrowserSession } from './support/browser.ts';
 import { deletePrefix, request, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './support/jobs-harness.ts';
-import { waitForProbe } from './support/studio-page.ts';
+import { contiguityProblems, waitForProbe } from './support/studio-page.ts';
 
 const prefix = testPrefix();
 const MODEL = 'studio-standin';
@@ -99,6 +99,41 @@ describe('studio limits and failures', () => {
     expect(p.scheduled.at(-1)!.looped).toBe(true);
     expect(tab.problems).toEqual([]);
   }, 60_000);
+
+  it('uses a live worker instead of starting its own (the same queue and workers as the bot)', async () => {
+    const live = await startWorker();
+    try {
+      let started = 0;
+      const config = studioConfigFromEnv({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODEL: MODEL, STUDIO_PORT: '0', STUDIO_WORKER: 'auto' });
+      open.studio = await startStudio(config, DEFAULT_RADIO_SETTINGS, log, () => {
+        started++;
+        return Promise.reject(new Error('the studio must not start a worker while one is live'));
+      });
+      expect(open.studio.worker).toBeNull();
+      const tab = await play(open.studio);
+      await waitForProbe(tab.page, (x) => x.scheduled.length >= 2, 20_000, 'two clips from the live worker');
+      expect(started).toBe(0);
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await stopChild(live);
+    }
+  }, 60_000);
+
+  it('warns when generation falls behind, and repeats the last clip instead of going silent', async () => {
+    const slow = await startWorker(600); // 3 s to make a 1 s clip
+    try {
+      const s = await studio();
+      const tab = await play(s);
+      await tab.page.waitForFunction("document.getElementById('banner').textContent.includes('falling behind')", null, { timeout: 30_000 });
+      expect(await bannerText(tab)).toMatch(/Generation is falling behind: the last clip repeats until the next one is ready/);
+      const p = await waitForProbe(tab.page, (x) => x.scheduled.some((c) => c.looped) && x.received.length >= 2, 30_000, 'a repeat and a second clip');
+      expect(contiguityProblems(p.scheduled, p.crossfade)).toEqual([]);
+      expect(await tab.page.textContent('#now-playing')).toMatch(/^Now playing: “lofi piano” · seed \d+/);
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await stopChild(slow);
+    }
+  }, 90_000);
 
   it('holds one address to the studio’s clip rate, with a message on the page', async () => {
     worker = await startWorker();

@@ -1,6 +1,6 @@
 /** The studio's small pure parts: listen-along tokens, download names, configuration errors. */
 import { describe, expect, it } from 'vitest';
-import { fileNameOf } from '../src/studio/clip-cache.ts';
+import { fileNameOf, radioClipNameOf } from '../src/studio/clip-cache.ts';
 import { studioConfigFromEnv } from '../src/studio/config.ts';
 import { listenLink, listenLinkConfigFromEnv } from '../src/studio/listen-link.ts';
 import { makeListenToken, verifyListenToken } from '../src/studio/listen-token.ts';
@@ -63,10 +63,12 @@ describe('studio configuration', () => {
 });
 
 describe('download names', () => {
-  it('are the prompt as a file-safe slug with the seed', () => {
-    expect(fileNameOf('Smooth Jazz, saxophone solo!', 42)).toBe('smooth-jazz-saxophone-solo-42');
-    expect(fileNameOf('Café del mar / ../../etc', 7)).toBe('cafe-del-mar-etc-7');
-    expect(fileNameOf('???', 1)).toBe('riffcord-1');
-    expect(fileNameOf('a'.repeat(200), 3)).toBe(`${'a'.repeat(80)}-3`);
+  it('follow the bot’s rule for files: the prompt as lower-case ASCII words, then the seed', () => {
+    expect(fileNameOf('Smooth Jazz, saxophone solo!', 42)).toBe('smooth-jazz-saxophone-solo-seed42');
+    expect(fileNameOf('Café del mar / ../../etc', 7)).toBe('cafe-del-mar-etc-seed7');
+    expect(fileNameOf('???', 1)).toBe('riffcord-seed1');
+    expect(fileNameOf('a'.repeat(200), 3)).toBe(`${'a'.repeat(40)}-seed3`);
+    expect(radioClipNameOf('Lo-fi piano', 12)).toBe('lo-fi-piano-radio-clip12');
+    expect(radioClipNameOf('ピアノ', 3)).toBe('radio-clip3');
   });
 });
