@@ -34,9 +34,16 @@ describe('the studio player, rendered', () => {
     const r = (await tab.page.evaluate(async () => {
       const sr = 48_000;
       const seconds = 6;
-      const ctx = new OfflineAudioContext(2, sr * seconds, sr);
+      // The page's own types (the tests' TypeScript has no DOM library).
+      type Buffer = { getChannelData(ch: number): Float32Array; length: number };
+      type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
+      const w = globalThis as unknown as {
+        OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
+        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void } };
+      };
+      const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
       const scheduled: unknown[] = [];
-      const P = (globalThis as unknown as { StudioPlayer: { Player: new (...a: unknown[]) => { add(b: AudioBuffer, m: unknown): void; tick(): void } } }).StudioPlayer;
+      const P = w.StudioPlayer;
       const player = new P.Player(0.25, { onScheduled: (s: unknown) => scheduled.push(s) }, 0.05, ctx);
       const clip = (freq: number) => {
         const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
