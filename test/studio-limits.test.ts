@@ -104,8 +104,10 @@ describe('studio limits and failures', () => {
     const live = await startWorker();
     try {
       let started = 0;
-      const config = studioConfigFromEnv({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODEL: MODEL, STUDIO_PORT: '0', STUDIO_WORKER: 'auto' });
-      open.studio = await startStudio(config, DEFAULT_RADIO_SETTINGS, log, () => {
+      // The bot's MAX_STEPS caps the radio's own steps setting too.
+      const config = studioConfigFromEnv({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODEL: MODEL, STUDIO_PORT: '0', STUDIO_WORKER: 'auto', MAX_STEPS: '4' });
+      const radio = { ...DEFAULT_RADIO_SETTINGS, plan: { ...DEFAULT_RADIO_SETTINGS.plan, steps: 20 } };
+      open.studio = await startStudio(config, radio, log, () => {
         started++;
         return Promise.reject(new Error('the studio must not start a worker while one is live'));
       });
@@ -113,6 +115,9 @@ describe('studio limits and failures', () => {
       const tab = await play(open.studio);
       await waitForProbe(tab.page, (x) => x.scheduled.length >= 2, 20_000, 'two clips from the live worker');
       expect(started).toBe(0);
+      const jobs = await open.studio.jobs.queue(MODEL).getJobs(['completed', 'active', 'prioritized', 'wait']);
+      expect(jobs.length).toBeGreaterThan(0);
+      expect(new Set(jobs.map((j) => (j.data as { request: { steps?: number } }).request.steps))).toEqual(new Set([4]));
       expect(tab.problems).toEqual([]);
     } finally {
       await stopChild(live);

@@ -42,6 +42,14 @@ describe('studio configuration', () => {
     expect(studioConfigFromEnv({ MAX_QUEUE_LENGTH: '7', MAX_PROMPT_CHARS: '40' })).toMatchObject({ maxQueueLength: 7, maxPromptChars: 40 });
   });
 
+  it('shares the bot’s steps limit: STUDIO_STEPS may not exceed MAX_STEPS (default 50)', () => {
+    expect(studioConfigFromEnv({})).toMatchObject({ steps: null, maxSteps: 50 });
+    expect(studioConfigFromEnv({ STUDIO_STEPS: '50' })).toMatchObject({ steps: 50, maxSteps: 50 });
+    expect(studioConfigFromEnv({ MAX_STEPS: '80', STUDIO_STEPS: '60' })).toMatchObject({ steps: 60, maxSteps: 80 });
+    expect(() => studioConfigFromEnv({ STUDIO_STEPS: '60' })).toThrow(/STUDIO_STEPS \(60\) is over MAX_STEPS \(50\), the bot's limit on steps/);
+    expect(() => studioConfigFromEnv({ MAX_STEPS: '10', STUDIO_STEPS: '20' })).toThrow(/STUDIO_STEPS \(20\) is over MAX_STEPS \(10\)/);
+  });
+
   it('names every bad value on its own line', () => {
     let problems: string[] = [];
     try {
