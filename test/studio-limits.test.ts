@@ -17,7 +17,7 @@ import { startStudio, type RunningStudio } from '../src/studio/start.ts';
 import { DEFAULT_RADIO_SETTINGS } from '../src/voice/settings.ts';
 import { openPage, type BrowserSession } from './support/browser.ts';
 import { deletePrefix, request, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './support/jobs-harness.ts';
-import { contiguityProblems, waitForProbe } from './support/studio-page.ts';
+import { contiguityProblems, probe, waitForProbe } from './support/studio-page.ts';
 
 const prefix = testPrefix();
 const MODEL = 'studio-standin';
@@ -107,6 +107,7 @@ describe('studio limits and failures', () => {
       // The bot's MAX_STEPS caps the radio's own steps setting too.
       const config = studioConfigFromEnv({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODEL: MODEL, STUDIO_PORT: '0', STUDIO_WORKER: 'auto', MAX_STEPS: '4' });
       const radio = { ...DEFAULT_RADIO_SETTINGS, plan: { ...DEFAULT_RADIO_SETTINGS.plan, steps: 20 } };
+      const since = Date.now();
       open.studio = await startStudio(config, radio, log, () => {
         started++;
         return Promise.reject(new Error('the studio must not start a worker while one is live'));
@@ -115,9 +116,18 @@ describe('studio limits and failures', () => {
       const tab = await play(open.studio);
       await waitForProbe(tab.page, (x) => x.scheduled.length >= 2, 20_000, 'two clips from the live worker');
       expect(started).toBe(0);
-      const jobs = await open.studio.jobs.queue(MODEL).getJobs(['completed', 'active', 'prioritized', 'wait']);
+      // This studio's jobs (the earlier tests' clips share the queue).
+      const jobs = (await open.studio.jobs.queue(MODEL).getJobs(['completed', 'active', 'prioritized', 'wait'])).filter((j) => j.timestamp >= since);
       expect(jobs.length).toBeGreaterThan(0);
       expect(new Set(jobs.map((j) => (j.data as { request: { steps?: number } }).request.steps))).toEqual(new Set([4]));
+      // Pause stops the audio clock (after its 15 ms fade); resume starts it again.
+      await tab.page.click('#pause');
+      const paused = await waitForProbe(tab.page, (x) => x.ctxState === 'suspended', 5000, 'the page to pause');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await probe(tab.page)).ctxTime).toBe(paused.ctxTime);
+      expect(await tab.page.textContent('#pause')).toMatch(/Resume/);
+      await tab.page.click('#pause');
+      await waitForProbe(tab.page, (x) => x.ctxState === 'running' && x.ctxTime > paused.ctxTime + 0.2, 5000, 'the page to play again');
       expect(tab.problems).toEqual([]);
     } finally {
       await stopChild(live);

@@ -1,8 +1,8 @@
 /**
  * The studio page's player (studio/src/player.ts, bundled as the page bundles it) rendered in
  * Debian's chromium through an OfflineAudioContext: what a listener would hear, sample by sample,
- * across a first start, two crossfades, a clip that arrives late to the buffer, and repeats while
- * generation is behind. The clips are cosines that start at half scale and end wherever their
+ * across a first start, two crossfades, a clip that arrives late to the buffer, repeats while
+ * generation is behind, and a pause and resume. The clips are cosines that start at half scale and end wherever their
  * frequency leaves them, so any start or join without a fade is a step in the output.
  */
 import { build } from 'esbuild';
@@ -30,7 +30,7 @@ interface Rendered {
 }
 
 describe('the studio player, rendered', () => {
-  it('starts, crossfades and repeats without a click or a dip: every join equal-power, every start faded', async () => {
+  it('starts, crossfades, repeats, pauses and resumes without a click or a dip: every join equal-power, every start and stop faded', async () => {
     const r = (await tab.page.evaluate(async () => {
       const sr = 48_000;
       const seconds = 6;
@@ -39,7 +39,7 @@ describe('the studio player, rendered', () => {
       type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
       const w = globalThis as unknown as {
         OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
-        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void } };
+        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void; rampOutput(to: 0 | 1): number } };
       };
       const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
       const scheduled: unknown[] = [];
@@ -61,6 +61,9 @@ describe('the studio player, rendered', () => {
         const at = q / 10;
         void ctx.suspend(at).then(() => {
           if (q === 10) player.add(clip(440), { prompt: 'c', seed: 3 });
+          // What pause and resume do to the sound (their clock stop aside): at 4.5 s and 4.8 s.
+          if (q === 45) player.rampOutput(0);
+          if (q === 48) player.rampOutput(1);
           player.tick();
           void ctx.resume();
         });
@@ -94,12 +97,18 @@ describe('the studio player, rendered', () => {
     // (0.5 / sqrt 2). Equal-power joins of unrelated clips keep it within a dB; a clip joined to its
     // own start (a repeat) is correlated with itself and may rise up to 3 dB, never fall.
     const win = Math.round(0.05 * r.sampleRate);
+    const rmsAt = (from: number, n = win) => {
+      let e = 0;
+      for (let i = from; i < from + n; i++) e += x[i] * x[i];
+      return Math.sqrt(e / n);
+    };
     const levels: number[] = [];
     for (let s = Math.round(0.1 * r.sampleRate); s + win <= x.length; s += win) {
-      let e = 0;
-      for (let i = s; i < s + win; i++) e += x[i] * x[i];
-      levels.push(20 * Math.log10(Math.sqrt(e / win) / (0.5 / Math.SQRT2)));
+      if (s + win > 4.5 * r.sampleRate && s < 4.85 * r.sampleRate) continue; // the pause, checked below
+      levels.push(20 * Math.log10(rmsAt(s) / (0.5 / Math.SQRT2)));
     }
+    // Paused: silent from the end of the 15 ms ramp until the resume.
+    expect(rmsAt(Math.round(4.52 * r.sampleRate), Math.round(0.26 * r.sampleRate))).toBeLessThan(1e-4);
     console.info(`studio player: level in 50 ms windows ${Math.min(...levels).toFixed(2)} to ${Math.max(...levels).toFixed(2)} dB`);
     expect(Math.min(...levels)).toBeGreaterThan(-1);
     expect(Math.max(...levels)).toBeLessThan(3.2);

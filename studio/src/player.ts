@@ -30,6 +30,8 @@ const LEAD_SECONDS = 1.5;
 const SAFETY_SECONDS = 0.05;
 const TICK_MS = 100;
 const CURVE_POINTS = 64;
+/** Pause and resume fade the whole output over this long: immediate to the ear, and no click. */
+const PAUSE_RAMP_SECONDS = 0.015;
 
 export class Player<M> {
   readonly ctx: AudioContext;
@@ -92,12 +94,31 @@ export class Player<M> {
     if (this.timer === null && !this.manualTicks) this.timer = window.setInterval(() => this.tick(), TICK_MS);
   }
 
+  /**
+   * Ramps the output to silence (0) or back to full (1) from now over PAUSE_RAMP_SECONDS; returns
+   * when the ramp ends (timeline seconds). Pause and resume use it so that neither clicks.
+   */
+  rampOutput(to: 0 | 1): number {
+    const now = this.ctx.currentTime;
+    const gain = this.out.gain;
+    gain.cancelScheduledValues(now);
+    gain.setValueAtTime(gain.value, now);
+    gain.linearRampToValueAtTime(to, now + PAUSE_RAMP_SECONDS);
+    return now + PAUSE_RAMP_SECONDS;
+  }
+
   async pause(): Promise<void> {
+    if (this.ctx.state !== 'running') return;
+    this.rampOutput(0);
+    // Let the ramp be rendered before the clock stops (a margin for the output's own buffering).
+    await new Promise((r) => window.setTimeout(r, PAUSE_RAMP_SECONDS * 1000 + 30));
     await this.ctx.suspend();
   }
 
   async resume(): Promise<void> {
+    if (this.ctx.state === 'running') return;
     await this.ctx.resume();
+    this.rampOutput(1);
   }
 
   /** Schedules the next clip when the timeline is about to run dry (every 100 ms, or by a test). */
