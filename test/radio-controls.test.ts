@@ -173,11 +173,11 @@ describe('radio controls', () => {
   it('without a DJ role the listeners run it; others are told who can, by their permissions in the channel (overwrites included)', async () => {
     const { guild, text, users } = g();
     const outsider = users[3]; // not in the voice channel
-    const who = /Only listeners in the radio’s voice channel, or members with the Manage Channels permission can change the radio’s volume on this server\./;
+    const who = /Only listeners in the radio’s voice channel, or members with the Manage Channels or Manage Server permission can change the radio’s volume on this server\./;
     const refused = await radio(outsider, 'volume', { percent: 50 });
     expect(refused.ephemeral).toBe(true);
     expect(refused.content).toMatch(who);
-    expect((await radio(outsider, 'stop')).content).toMatch(/Only listeners in the radio’s voice channel, or members with the Manage Channels permission can stop the radio/);
+    expect((await radio(outsider, 'stop')).content).toMatch(/Only listeners in the radio’s voice channel, or members with the Manage Channels or Manage Server permission can stop the radio/);
     expect((await radio(outsider, 'pause')).content).toMatch(/can pause or resume the radio/);
 
     // Manage Channels from a role, but this channel's overwrite denies it to that role: still refused.
@@ -300,4 +300,19 @@ describe('radio controls', () => {
     expect(world.manager().get(guild.id)).toBeUndefined();
     expect(await jobCount()).toBe(before);
   }, 20_000);
+
+  it('with the DJ role still set, a listener cannot stop the radio and the DJ can', async () => {
+    const { guild, voice, users } = g();
+    const [, dj, listener] = users;
+    dj.setVoiceChannel(guild, voice);
+    listener.setVoiceChannel(guild, voice);
+    expect((await radio(dj, 'start', { prompt: 'calm harp' })).content).toMatch(/Radio on in/);
+    const session = world.manager().get(guild.id)!;
+    const refused = await radio(listener, 'stop');
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content).toMatch(new RegExp(`Only members with the DJ role <@&${djRoleId}>, or members with the Manage Server permission can stop the radio`));
+    expect(session.isStopped).toBe(false);
+    expect((await radio(dj, 'stop')).content).toMatch(/Radio stopped/);
+    await waitFor(() => session.isStopped, 10_000, 'the radio to stop');
+  }, 60_000);
 });
