@@ -124,6 +124,7 @@ try {
   console.log(`3. ${PLAY_SECONDS} s of playback: ${played.length} clips played, ${played.length - problems.length} of ${played.length} on the timeline without a gap, ${repeats} of them repeats while generation was behind (${played.length - repeats} new clips)`);
   console.log(`   fetched per minute of music: audio ${f(audioBytes / 1024 / (PLAY_SECONDS / 60), 0)} KiB (Ogg Opus 128 kb/s), timeline spectrograms ${f(pngBytes / 1024 / (PLAY_SECONDS / 60), 1)} KiB`);
   console.log(`4. browser CPU while playing: ${f(playCpu * 100, 1)}% of one core with the timeline drawn (WebGL ${softwareGl ? 'in software, SwiftShader: drawn at half resolution, 15 fps' : 'on a GPU, 30 fps'}), ${f(audioCpu * 100, 1)}% with it out of view; same page idle: ${f(idleCpu * 100, 1)}% (playing/idle ${f(playCpu / Math.max(idleCpu, 0.001), 1)}, timeline/audio only ${f(playCpu / Math.max(audioCpu, 0.001), 1)})`);
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores here, shared with other work: the figures are noisy)`);
 } finally {
   await stopChild(studio);
   await deletePrefix(SHARED_REDIS, prefix);

@@ -130,8 +130,10 @@ describe('/info and Cancel', () => {
       new RegExp(`Only <@${owner.id}>, who started this job, or a member with the Manage Server permission can cancel it`),
     );
 
-    // Waiting: removed from the queue at once.
-    expect(await ephemeral(owner.clickButton(waitingMessage.message.id, cancelWaiting))).toMatch(/taken out of the queue, and its slot is free again/);
+    // Waiting: removed from the queue at once, here through /info's own Cancel button for it.
+    const infoCancel = buttonsOf(v)[1].custom_id;
+    expect(infoCancel).toBe(cancelWaiting);
+    expect(await ephemeral(owner.clickButton(handle.original()!.message.id, infoCancel))).toMatch(/taken out of the queue, and its slot is free again/);
     const cancelled = await waiting.waitForOriginal((s) => /Cancelled by user3/.test(s.content), 5000);
     expect(cancelled.components).toEqual([]);
     const waitingJobId = cancelWaiting.split(':')[2];

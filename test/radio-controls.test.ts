@@ -5,9 +5,11 @@
  * and votes that blend the top suggestions by vote share.
  */
 import { Queue } from 'bullmq';
+import { OverwriteType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlocklistStore } from '../src/services/blocklist.ts';
 import { decodeAudio } from '../src/pipeline/audio/decode.ts';
+import { estimatedBytes, secondsThatFit } from '../src/voice/recording.ts';
 import { NUMBER_EMOJIS } from '../src/voice/votes.ts';
 import type { TestUser } from './standin/index.ts';
 import { rms, toChannels } from './standin/voice/analysis.ts';
@@ -107,7 +109,7 @@ describe('radio controls', () => {
   it('records the last minutes exactly as the channel heard them, with what played when', async () => {
     const { guild, voice, users } = g();
     const audio = world.voice.audio(guild.id);
-    expect((await radio(users[3], 'record', { minutes: 1 })).content).toMatch(/Only listeners can record the radio/);
+    expect((await radio(users[3], 'record', { minutes: 1 })).content).toMatch(/Only listeners in <#\d+>, or members with the Manage Server permission, can record the radio/);
     const h = users[2].runSlashCommand(guild, g().text, 'radio record', { minutes: 1 });
     const v = await h.waitForOriginal((s) => !s.loading && s.attachments.length === 1, 30_000);
     const heardUntil = audio.count;
@@ -143,6 +145,64 @@ describe('radio controls', () => {
     expect(Math.abs(heard.length / 48_000 - endsAt)).toBeLessThan(2);
   }, 60_000);
 
+  it('records as MP3 too, and a recording over the server’s upload limit says how much fits', async () => {
+    const { guild, users } = g();
+    const v = await users[2].runSlashCommand(guild, g().text, 'radio record', { minutes: 1, format: 'mp3' }).waitForOriginal((s) => !s.loading && s.attachments.length === 1, 30_000);
+    expect(v.attachments[0].filename).toMatch(/^lofi-piano-radio-last-1min-\d{8}-\d{4}\.mp3$/);
+    const shown = /The last (\d+):(\d\d) of the radio/.exec(v.content)!;
+    const rec = await decodeAudio(v.attachments[0].bytes, { sampleRate: 48_000, channels: 2 });
+    expect(Math.abs(rec.channels[0].length / 48_000 - (Number(shown[1]) * 60 + Number(shown[2])))).toBeLessThan(1.1);
+    expect(rms(rec.channels)).toBeGreaterThan(0.01);
+
+    // A server whose uploads take only half of what has played so far.
+    const played = world.manager().get(guild.id)!.recording(1).seconds;
+    const limit = estimatedBytes(played / 2, 'opus');
+    world.standin.setAttachmentSizeLimit(limit);
+    try {
+      const refused = await radio(users[2], 'record', { minutes: 1 });
+      expect(refused.ephemeral).toBe(true);
+      expect(refused.attachments).toEqual([]);
+      const fits = secondsThatFit(limit, 'opus');
+      const clock = `${Math.floor(fits / 60)}:${String(fits % 60).padStart(2, '0')}`;
+      expect(refused.content).toMatch(new RegExp(`as OGG/Opus is about [\\d.]+ MB, and this server takes uploads up to [\\d.]+ MB: the most that fits is ${clock}`));
+    } finally {
+      world.standin.setAttachmentSizeLimit(25 * 1024 * 1024);
+    }
+  }, 60_000);
+
+  it('without a DJ role the listeners run it; others are told who can, by their permissions in the channel (overwrites included)', async () => {
+    const { guild, text, users } = g();
+    const outsider = users[3]; // not in the voice channel
+    const who = /Only listeners in the radio’s voice channel, or members with the Manage Channels or Manage Server permission can change the radio’s volume on this server\./;
+    const refused = await radio(outsider, 'volume', { percent: 50 });
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content).toMatch(who);
+    expect((await radio(outsider, 'stop')).content).toMatch(/Only listeners in the radio’s voice channel, or members with the Manage Channels or Manage Server permission can stop the radio/);
+    expect((await radio(outsider, 'pause')).content).toMatch(/can pause or resume the radio/);
+
+    // Manage Channels from a role, but this channel's overwrite denies it to that role: still refused.
+    const record = world.standin.state.guild(guild.id);
+    const mods = world.standin.state.ids.next();
+    record.guild.roles.push({ ...record.guild.roles[0], id: mods, name: 'mods', position: 3, permissions: (1n << 4n).toString() });
+    record.members.get(outsider.id)!.roles.push(mods);
+    const deny = { id: mods, type: OverwriteType.Role, allow: '0', deny: (1n << 4n).toString() };
+    world.standin.state.setPermissionOverwrites(text.id, [deny]);
+    try {
+      expect((await radio(outsider, 'volume', { percent: 50 })).content).toMatch(who);
+      // The member's own overwrite comes last and allows it.
+      world.standin.state.setPermissionOverwrites(text.id, [deny, { id: outsider.id, type: OverwriteType.Member, allow: (1n << 4n).toString(), deny: '0' }]);
+      expect((await radio(outsider, 'volume', { percent: 100 })).content).toMatch(/Radio volume on this server: 100%/);
+      // Without overwrites the role's Manage Channels counts.
+      world.standin.state.setPermissionOverwrites(text.id, []);
+      expect((await radio(outsider, 'volume', { percent: 100 })).content).toMatch(/Radio volume on this server: 100%/);
+    } finally {
+      world.standin.state.setPermissionOverwrites(text.id, []);
+      const roles = record.members.get(outsider.id)!.roles;
+      roles.splice(roles.indexOf(mods), 1);
+    }
+    expect(world.manager().get(guild.id)!.isStopped).toBe(false);
+  }, 60_000);
+
   it('with a DJ role, stop, skip-now, pause and settings are the DJ’s; vote-skip can be switched off', async () => {
     const { guild, users } = g();
     const [admin, dj, listener] = users;
@@ -164,7 +224,12 @@ describe('radio controls', () => {
     expect((await radio(listener, 'skip', { now: true })).content).toMatch(/DJ role .* can skip to the next round at once/);
     const vote = await radio(listener, 'skip');
     expect(vote.ephemeral).toBe(true);
-    expect(vote.content).toMatch(new RegExp(`Vote-skip is off on this server\\. Members with the DJ role <@&${djRoleId}> or server managers can end the round`));
+    expect(vote.content).toMatch(new RegExp(`Vote-skip is off on this server\\. Only members with the DJ role <@&${djRoleId}>, or members with the Manage Server permission can end the round`));
+    // The DJ pauses, resumes and sets the volume; a listener without the role may not.
+    expect((await radio(listener, 'volume', { percent: 50 })).content).toMatch(/DJ role .* can change the radio’s volume/);
+    expect((await radio(dj, 'pause')).content).toMatch(/Radio paused by/);
+    expect((await radio(dj, 'resume')).content).toMatch(/Radio resumed by/);
+    expect((await radio(dj, 'volume', { percent: 100 })).content).toMatch(/Radio volume on this server: 100%/);
     expect((await radio(dj, 'settings', { stay_24_7: true })).content).toMatch(/Only members with the Manage Server permission can change 24\/7/);
 
     const round = session.status().round;
@@ -235,4 +300,19 @@ describe('radio controls', () => {
     expect(world.manager().get(guild.id)).toBeUndefined();
     expect(await jobCount()).toBe(before);
   }, 20_000);
+
+  it('with the DJ role still set, a listener cannot stop the radio and the DJ can', async () => {
+    const { guild, voice, users } = g();
+    const [, dj, listener] = users;
+    dj.setVoiceChannel(guild, voice);
+    listener.setVoiceChannel(guild, voice);
+    expect((await radio(dj, 'start', { prompt: 'calm harp' })).content).toMatch(/Radio on in/);
+    const session = world.manager().get(guild.id)!;
+    const refused = await radio(listener, 'stop');
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content).toMatch(new RegExp(`Only members with the DJ role <@&${djRoleId}>, or members with the Manage Server permission can stop the radio`));
+    expect(session.isStopped).toBe(false);
+    expect((await radio(dj, 'stop')).content).toMatch(/Radio stopped/);
+    await waitFor(() => session.isStopped, 10_000, 'the radio to stop');
+  }, 60_000);
 });

@@ -12,12 +12,14 @@ import {
   LabelBuilder,
   MessageFlags,
   ModalBuilder,
+  PermissionFlagsBits,
   Routes,
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
 import type { ChatInputApplicationCommandData, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OverwriteType } from 'discord-api-types/v10';
 import { DiscordStandin, SnowflakeGenerator, shardOfGuild } from './standin/index.ts';
 import { RawGatewayClient } from './support/raw-gateway.ts';
 
@@ -214,6 +216,56 @@ describe('DiscordStandin with the real discord.js client', () => {
     expect(standin.gateway.received.some((p) => p.op === 8)).toBe(true);
     const viaRest = await shardGuild.members.fetch({ user: standin.botUser.id, force: true });
     expect(viaRest.user.bot).toBe(true);
+  });
+
+  it('computes a member’s permissions in a channel with its overwrites, as discord.js computes them from the same guild', async () => {
+    const standin = await startStandin();
+    const guild = standin.createGuild('Perms');
+    const channel = standin.createChannel(guild, 'studio');
+    const alice = standin.createUser('alice');
+    standin.addMember(guild, alice);
+    const record = standin.state.guild(guild.id);
+    const mods = standin.state.ids.next();
+    const { ManageChannels, SendMessages, AddReactions, Administrator } = PermissionFlagsBits;
+    record.guild.roles.push({ ...record.guild.roles[0], id: mods, name: 'mods', position: 1, permissions: ManageChannels.toString() });
+    record.members.get(alice.id)!.roles.push(mods);
+    const client = await login(standin);
+    const inChannel = async () => {
+      await standin.waitFor(() => client.channels.cache.get(channel.id), 5000, 'the channel in the cache');
+      const g = client.guilds.cache.get(guild.id)!;
+      const member = await g.members.fetch(alice.id);
+      return (client.channels.cache.get(channel.id) as import('discord.js').TextChannel).permissionsFor(member).bitfield;
+    };
+    const cases: { overwrites: import('discord-api-types/v10').APIOverwrite[]; has: bigint[]; lacks: bigint[] }[] = [
+      { overwrites: [], has: [ManageChannels, SendMessages], lacks: [Administrator] },
+      // @everyone loses Send Messages here; the role's deny beats nothing, the member's allow comes last.
+      { overwrites: [{ id: guild.id, type: OverwriteType.Role, allow: '0', deny: SendMessages.toString() }], has: [ManageChannels], lacks: [SendMessages] },
+      { overwrites: [{ id: mods, type: OverwriteType.Role, allow: '0', deny: ManageChannels.toString() }], has: [SendMessages], lacks: [ManageChannels] },
+      {
+        overwrites: [
+          { id: guild.id, type: OverwriteType.Role, allow: '0', deny: (SendMessages | AddReactions).toString() },
+          { id: mods, type: OverwriteType.Role, allow: AddReactions.toString(), deny: ManageChannels.toString() },
+          { id: alice.id, type: OverwriteType.Member, allow: ManageChannels.toString(), deny: AddReactions.toString() },
+        ],
+        has: [ManageChannels],
+        lacks: [SendMessages, AddReactions],
+      },
+    ];
+    for (const c of cases) {
+      standin.state.setPermissionOverwrites(channel.id, c.overwrites);
+      const mine = standin.state.memberPermissions(guild.id, alice.id, channel.id);
+      for (const bit of c.has) expect(mine & bit).toBe(bit);
+      for (const bit of c.lacks) expect(mine & bit).toBe(0n);
+      // discord.js applies the overwrites it got through CHANNEL_UPDATE by Discord's rules: the same answer.
+      const seen = () => {
+        const cached = (client.channels.cache.get(channel.id) as import('discord.js').TextChannel).permissionOverwrites.cache;
+        return cached.size === c.overwrites.length && c.overwrites.every((o) => cached.get(o.id)?.deny.bitfield === BigInt(o.deny) && cached.get(o.id)?.allow.bitfield === BigInt(o.allow));
+      };
+      await standin.waitFor(() => seen() || undefined, 5000, 'CHANNEL_UPDATE in discord.js');
+      expect(await inChannel()).toBe(mine);
+    }
+    // The guild-wide answer (no channel) ignores overwrites.
+    expect(standin.state.memberPermissions(guild.id, alice.id) & ManageChannels).toBe(ManageChannels);
   });
 
   it('enforces content, size, token and rate limits', async () => {

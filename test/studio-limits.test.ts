@@ -17,7 +17,7 @@ import { startStudio, type RunningStudio } from '../src/studio/start.ts';
 import { DEFAULT_RADIO_SETTINGS } from '../src/voice/settings.ts';
 import { openPage, type BrowserSession } from './support/browser.ts';
 import { deletePrefix, request, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './support/jobs-harness.ts';
-import { waitForProbe } from './support/studio-page.ts';
+import { contiguityProblems, probe, waitForProbe } from './support/studio-page.ts';
 
 const prefix = testPrefix();
 const MODEL = 'studio-standin';
@@ -99,6 +99,56 @@ describe('studio limits and failures', () => {
     expect(p.scheduled.at(-1)!.looped).toBe(true);
     expect(tab.problems).toEqual([]);
   }, 60_000);
+
+  it('uses a live worker instead of starting its own (the same queue and workers as the bot)', async () => {
+    const live = await startWorker();
+    try {
+      let started = 0;
+      // The bot's MAX_STEPS caps the radio's own steps setting too.
+      const config = studioConfigFromEnv({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODEL: MODEL, STUDIO_PORT: '0', STUDIO_WORKER: 'auto', MAX_STEPS: '4' });
+      const radio = { ...DEFAULT_RADIO_SETTINGS, plan: { ...DEFAULT_RADIO_SETTINGS.plan, steps: 20 } };
+      const since = Date.now();
+      open.studio = await startStudio(config, radio, log, () => {
+        started++;
+        return Promise.reject(new Error('the studio must not start a worker while one is live'));
+      });
+      expect(open.studio.worker).toBeNull();
+      const tab = await play(open.studio);
+      await waitForProbe(tab.page, (x) => x.scheduled.length >= 2, 20_000, 'two clips from the live worker');
+      expect(started).toBe(0);
+      // This studio's jobs (the earlier tests' clips share the queue).
+      const jobs = (await open.studio.jobs.queue(MODEL).getJobs(['completed', 'active', 'prioritized', 'wait'])).filter((j) => j.timestamp >= since);
+      expect(jobs.length).toBeGreaterThan(0);
+      expect(new Set(jobs.map((j) => (j.data as { request: { steps?: number } }).request.steps))).toEqual(new Set([4]));
+      // Pause stops the audio clock (after its 15 ms fade); resume starts it again.
+      await tab.page.click('#pause');
+      const paused = await waitForProbe(tab.page, (x) => x.ctxState === 'suspended', 5000, 'the page to pause');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await probe(tab.page)).ctxTime).toBe(paused.ctxTime);
+      expect(await tab.page.textContent('#pause')).toMatch(/Resume/);
+      await tab.page.click('#pause');
+      await waitForProbe(tab.page, (x) => x.ctxState === 'running' && x.ctxTime > paused.ctxTime + 0.2, 5000, 'the page to play again');
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await stopChild(live);
+    }
+  }, 60_000);
+
+  it('warns when generation falls behind, and repeats the last clip instead of going silent', async () => {
+    const slow = await startWorker(600); // 3 s to make a 1 s clip
+    try {
+      const s = await studio();
+      const tab = await play(s);
+      await tab.page.waitForFunction("document.getElementById('banner').textContent.includes('falling behind')", null, { timeout: 30_000 });
+      expect(await bannerText(tab)).toMatch(/Generation is falling behind: the last clip repeats until the next one is ready/);
+      const p = await waitForProbe(tab.page, (x) => x.scheduled.some((c) => c.looped) && x.received.length >= 2, 30_000, 'a repeat and a second clip');
+      expect(contiguityProblems(p.scheduled, p.crossfade)).toEqual([]);
+      expect(await tab.page.textContent('#now-playing')).toMatch(/^Now playing: “lofi piano” · seed \d+/);
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await stopChild(slow);
+    }
+  }, 90_000);
 
   it('holds one address to the studio’s clip rate, with a message on the page', async () => {
     worker = await startWorker();

@@ -1,6 +1,6 @@
 /** The studio's small pure parts: listen-along tokens, download names, configuration errors. */
 import { describe, expect, it } from 'vitest';
-import { fileNameOf } from '../src/studio/clip-cache.ts';
+import { fileNameOf, radioClipNameOf } from '../src/studio/clip-cache.ts';
 import { studioConfigFromEnv } from '../src/studio/config.ts';
 import { listenLink, listenLinkConfigFromEnv } from '../src/studio/listen-link.ts';
 import { makeListenToken, verifyListenToken } from '../src/studio/listen-token.ts';
@@ -42,6 +42,14 @@ describe('studio configuration', () => {
     expect(studioConfigFromEnv({ MAX_QUEUE_LENGTH: '7', MAX_PROMPT_CHARS: '40' })).toMatchObject({ maxQueueLength: 7, maxPromptChars: 40 });
   });
 
+  it('shares the bot’s steps limit: STUDIO_STEPS may not exceed MAX_STEPS (default 50)', () => {
+    expect(studioConfigFromEnv({})).toMatchObject({ steps: null, maxSteps: 50 });
+    expect(studioConfigFromEnv({ STUDIO_STEPS: '50' })).toMatchObject({ steps: 50, maxSteps: 50 });
+    expect(studioConfigFromEnv({ MAX_STEPS: '80', STUDIO_STEPS: '60' })).toMatchObject({ steps: 60, maxSteps: 80 });
+    expect(() => studioConfigFromEnv({ STUDIO_STEPS: '60' })).toThrow(/STUDIO_STEPS \(60\) is over MAX_STEPS \(50\), the bot's limit on steps/);
+    expect(() => studioConfigFromEnv({ MAX_STEPS: '10', STUDIO_STEPS: '20' })).toThrow(/STUDIO_STEPS \(20\) is over MAX_STEPS \(10\)/);
+  });
+
   it('names every bad value on its own line', () => {
     let problems: string[] = [];
     try {
@@ -63,10 +71,12 @@ describe('studio configuration', () => {
 });
 
 describe('download names', () => {
-  it('are the prompt as a file-safe slug with the seed', () => {
-    expect(fileNameOf('Smooth Jazz, saxophone solo!', 42)).toBe('smooth-jazz-saxophone-solo-42');
-    expect(fileNameOf('Café del mar / ../../etc', 7)).toBe('cafe-del-mar-etc-7');
-    expect(fileNameOf('???', 1)).toBe('riffcord-1');
-    expect(fileNameOf('a'.repeat(200), 3)).toBe(`${'a'.repeat(80)}-3`);
+  it('follow the bot’s rule for files: the prompt as lower-case ASCII words, then the seed', () => {
+    expect(fileNameOf('Smooth Jazz, saxophone solo!', 42)).toBe('smooth-jazz-saxophone-solo-seed42');
+    expect(fileNameOf('Café del mar / ../../etc', 7)).toBe('cafe-del-mar-etc-seed7');
+    expect(fileNameOf('???', 1)).toBe('riffcord-seed1');
+    expect(fileNameOf('a'.repeat(200), 3)).toBe(`${'a'.repeat(40)}-seed3`);
+    expect(radioClipNameOf('Lo-fi piano', 12)).toBe('lo-fi-piano-radio-clip12');
+    expect(radioClipNameOf('ピアノ', 3)).toBe('radio-clip3');
   });
 });

@@ -91,13 +91,20 @@ describe('the studio page', () => {
   });
 
   it('offers the clip just heard as a download named after its prompt', async () => {
-    const href = await tab.page.getAttribute('#download', 'href');
-    const name = await tab.page.getAttribute('#download', 'download');
-    expect(name).toMatch(/^smooth jazz saxophone-\d+\.ogg$/);
+    // Read in one step inside the page: the clip playing can change between round trips.
+    const { href, name, playing } = await tab.page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { getElementById(id: string): { getAttribute(n: string): string | null; textContent: string | null } } }).document;
+      const a = d.getElementById('download');
+      return { href: a.getAttribute('href'), name: a.getAttribute('download'), playing: d.getElementById('now-playing').textContent ?? '' };
+    });
+    expect(name).toMatch(/^smooth-jazz-saxophone-seed\d+\.ogg$/);
+    // Now playing shows the prompt and seed of the clip being heard, the one the download offers.
+    const seed = /seed(\d+)\.ogg$/.exec(name!)![1];
+    expect(playing).toMatch(new RegExp(`^Now playing: “smooth jazz saxophone” · seed ${seed}\\b`));
     const res = await tab.page.request.get(new URL(href!, url).href);
     expect(res.status()).toBe(200);
     expect(res.headers()['content-type']).toBe('audio/ogg');
-    expect(res.headers()['content-disposition']).toMatch(/^attachment; filename="smooth-jazz-saxophone-\d+\.ogg"$/);
+    expect(res.headers()['content-disposition']).toMatch(/^attachment; filename="smooth-jazz-saxophone-seed\d+\.ogg"$/);
     expect((await res.body()).subarray(0, 4).toString()).toBe('OggS');
   });
 

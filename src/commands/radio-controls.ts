@@ -52,6 +52,12 @@ export function controlsStore(ctx: { redis: ConstructorParameters<typeof RadioCo
   return new RadioControlsStore(ctx.redis, ctx.config.redisPrefix);
 }
 
+/** Who may use `action` on this server, in words (what a member with no permissions is told). */
+export function whoMay(action: RadioAction, controls: RadioControls): string {
+  const verdict = mayUse(action, { permissions: 0n, roleIds: new Set(), listening: false }, controls);
+  return verdict.ok ? 'anyone' : verdict.who;
+}
+
 /** Throws the plain answer when the member may not use `action`. */
 export function requireControl(interaction: ChatInputCommandInteraction<'cached'>, action: RadioAction, controls: RadioControls, session: RadioSession | undefined): void {
   const verdict = mayUse(action, {

@@ -60,7 +60,7 @@ export function tooLargeText(seconds: number, bytes: number, format: RecordingFo
 export async function runRecord(interaction: ChatInputCommandInteraction<'cached'>, session: RadioSession | undefined): Promise<void> {
   if (!session) throw new UserFacingError('No radio is playing in this server, so there is nothing to record. Start one with /radio start.');
   const manager = interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild);
-  if (!manager && !session.listenerIds().has(interaction.user.id)) throw new UserFacingError(`Only listeners can record the radio: join <#${session.voiceChannelId}> first.`);
+  if (!manager && !session.listenerIds().has(interaction.user.id)) throw new UserFacingError(`Only listeners in <#${session.voiceChannelId}>, or members with the Manage Server permission, can record the radio: join the channel first.`);
   const minutes = interaction.options.getInteger('minutes', true);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_RECORD_MINUTES) throw new UserFacingError(`Record from 1 to ${MAX_RECORD_MINUTES} minutes.`);
   const format = (interaction.options.getString('format') ?? 'opus') as RecordingFormat;

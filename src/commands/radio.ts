@@ -9,7 +9,7 @@ import { statusMessage } from '../voice/messages.ts';
 import type { RadioSession } from '../voice/session.ts';
 import { NUMBER_EMOJIS } from '../voice/votes.ts';
 import { checkPrompt, checkSeedImage, seedImageChoices } from './shared.ts';
-import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl } from './radio-controls.ts';
+import { addControlSubcommands, CONTROL_SUBCOMMANDS, controlsStore, requireControl, runRadioControl, whoMay } from './radio-controls.ts';
 import { addRecordSubcommand, runRecord } from './radio-record.ts';
 import type { CommandContext, SlashCommand } from './types.ts';
 
@@ -115,7 +115,7 @@ export async function runRadio(raw: ChatInputCommandInteraction, ctx: RadioConte
         return;
       }
       if (!c.voteSkip) {
-        throw new UserFacingError(`Vote-skip is off on this server. ${c.djRoleId ? `Members with the DJ role <@&${c.djRoleId}>` : 'Listeners'} or server managers can end the round with /radio skip now:True.`);
+        throw new UserFacingError(`Vote-skip is off on this server. Only ${whoMay('skip-now', c)} can end the round, with /radio skip now:True.`);
       }
       requireListener(session, userId, 'skip');
       const verdict = session.skip(userId);

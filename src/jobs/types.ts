@@ -22,6 +22,8 @@ export type AnimationFormat = (typeof ANIMATION_FORMATS)[number];
 export const MAX_PROMPT_CHARS = 500;
 export const MAX_MORPH_CLIPS = 16;
 export const MAX_STEPS = 150;
+/** The operator's steps limit (MAX_STEPS in the environment) when none is set: the bot's and the studio's. */
+export const DEFAULT_MAX_STEPS = 50;
 
 // ---------------------------------------------------------------------------------------------
 // What callers submit

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { checkRedisPair, ConfigError, limitsFromEnv, logLevel, redisPrefix, redisUrl, wholeNumber } from '../jobs/config.ts';
 import type { LimitsConfig } from '../jobs/limits.ts';
-import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
+import { DEFAULT_MAX_STEPS, MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 import type { AudioFormat } from '../pipeline/audio/formats.ts';
 import { DEFAULT_MODEL_ID, isModelId } from '../pipeline/model-id.ts';
 
@@ -75,7 +75,7 @@ const botEnv = z.object({
     .refine((v) => v === undefined || isModelId(v), { message: "RIFFCORD_MODEL must be a model id (letters, digits, '.', '_', '-')" })
     .transform((v) => v || DEFAULT_MODEL_ID),
   MAX_PROMPT_CHARS: int('MAX_PROMPT_CHARS', 10, MAX_PROMPT_CHARS, 300),
-  MAX_STEPS: int('MAX_STEPS', 1, MAX_STEPS, 50),
+  MAX_STEPS: int('MAX_STEPS', 1, MAX_STEPS, DEFAULT_MAX_STEPS),
   MAX_UPLOAD_MB: int('MAX_UPLOAD_MB', 1, 25, 8),
   MAX_UPLOAD_SECONDS: int('MAX_UPLOAD_SECONDS', 1, 600, 60),
   PROGRESS_EDIT_MS: int('PROGRESS_EDIT_MS', 1000, 60_000, 1500),

@@ -3,6 +3,7 @@
  * clips push them out, so a page can fetch, replay and download what it was sent.
  */
 import { randomBytes } from 'node:crypto';
+import { fileBaseName, promptSlug } from '../discord/file-names.ts';
 
 export interface CachedClip {
   audio: Uint8Array;
@@ -34,15 +35,13 @@ export class ClipCache {
   }
 }
 
-/** A prompt as a safe download file name: "Smooth jazz, sax!" -> "smooth-jazz-sax". */
+/** A studio clip's download name, by the bot's rule for files (`smooth-jazz-sax-seed42`). */
 export function fileNameOf(prompt: string, seed: number): string {
-  const slug = prompt
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80)
-    .replace(/-+$/, '');
-  return `${slug || 'riffcord'}-${seed}`;
+  return fileBaseName({ prompt, seed, fallback: 'riffcord' });
+}
+
+/** A listen-along clip's download name: the radio's prompt and the clip's place in the radio. */
+export function radioClipNameOf(prompt: string, index: number): string {
+  const slug = promptSlug(prompt);
+  return `${slug ? `${slug}-` : ''}radio-clip${Math.max(0, Math.trunc(index))}`;
 }

@@ -1,12 +1,12 @@
 /**
  * The studio's configuration from the environment, checked at start; every bad value is named
- * on its own line. Prompt length and the queue cap are the bot's own settings (same variables).
+ * on its own line. Prompt length, steps and the queue cap are the bot's own settings (same variables).
  */
 import { z } from 'zod';
 import { ConfigError, limitsFromEnv, logLevel, redisPrefix, redisUrl, wholeNumber } from '../jobs/config.ts';
 import { DEFAULT_MODEL_ID } from '../pipeline/model-id.ts';
 import { checkModelId, InvalidModelIdError } from '../jobs/keys.ts';
-import { MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
+import { DEFAULT_MAX_STEPS, MAX_PROMPT_CHARS, MAX_STEPS } from '../jobs/types.ts';
 
 export const DEFAULT_STUDIO_PORT = 8787;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -33,6 +33,7 @@ const studioEnv = z.object({
       }
     }),
   MAX_PROMPT_CHARS: whole('MAX_PROMPT_CHARS', 10, MAX_PROMPT_CHARS, 300),
+  MAX_STEPS: whole('MAX_STEPS', 1, MAX_STEPS, DEFAULT_MAX_STEPS),
   STUDIO_STEPS: whole('STUDIO_STEPS', 1, MAX_STEPS, 0),
   STUDIO_CLIPS_PER_MINUTE: whole('STUDIO_CLIPS_PER_MINUTE', 1, 10_000, 30),
   STUDIO_CLIP_TIMEOUT_SECONDS: whole('STUDIO_CLIP_TIMEOUT_SECONDS', 5, 3600, 120),
@@ -43,6 +44,8 @@ const studioEnv = z.object({
     .refine((v) => v === undefined || v === '' || v.length >= 16, { message: 'STUDIO_SECRET must be at least 16 characters (it signs listen-along links)' })
     .transform((v) => v || null),
   LOG_LEVEL: logLevel,
+}).superRefine((e, ctx) => {
+  if (e.STUDIO_STEPS > e.MAX_STEPS) ctx.addIssue({ code: 'custom', message: `STUDIO_STEPS (${e.STUDIO_STEPS}) is over MAX_STEPS (${e.MAX_STEPS}), the bot's limit on steps that the studio shares` });
 });
 
 export interface StudioConfig {
@@ -54,6 +57,8 @@ export interface StudioConfig {
   maxPromptChars: number;
   /** Diffusion steps per clip; null: the model's default. */
   steps: number | null;
+  /** The bot's MAX_STEPS: no clip is asked for with more (RADIO_STEPS included). */
+  maxSteps: number;
   clipsPerMinute: number;
   clipTimeoutSeconds: number;
   /** Waiting jobs beyond which the studio refuses new clips (the bot's MAX_QUEUE_LENGTH). */
@@ -85,6 +90,7 @@ export function studioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Studi
     model: e.RIFFCORD_MODEL,
     maxPromptChars: e.MAX_PROMPT_CHARS,
     steps: e.STUDIO_STEPS || null,
+    maxSteps: e.MAX_STEPS,
     clipsPerMinute: e.STUDIO_CLIPS_PER_MINUTE,
     clipTimeoutSeconds: e.STUDIO_CLIP_TIMEOUT_SECONDS,
     maxQueueLength,

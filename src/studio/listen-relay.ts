@@ -6,7 +6,7 @@ import type { RedisConnection } from '../jobs/connection.ts';
 import type { Logger } from '../jobs/logging.ts';
 import { AUDIO_EXTENSIONS } from '../pipeline/audio/formats.ts';
 import { listenKeys, type ListenEvent } from '../voice/listen-along.ts';
-import { fileNameOf, type ClipCache } from './clip-cache.ts';
+import { radioClipNameOf, type ClipCache } from './clip-cache.ts';
 import type { ServerMessage } from './protocol.ts';
 
 type Listener = (m: ServerMessage) => void;
@@ -62,8 +62,9 @@ export class ListenRelay {
     }
     const [audio, png] = await Promise.all([this.redis.getBuffer(e.audioKey), this.redis.getBuffer(e.pngKey)]);
     if (!audio || !png) return this.warn(new Error('a radio clip expired before the studio copied it'), guildId);
-    const id = this.clips.put({ audio, png, mime: 'audio/wav', ext: AUDIO_EXTENSIONS.wav, name: fileNameOf(e.prompt, e.index) });
-    const clip = { id, index: e.index, prompt: e.prompt, target: e.target, seed: 0, alpha: e.alpha, denoising: 0, seedImage: '', audioUrl: `/api/clips/${id}/audio`, pngUrl: `/api/clips/${id}/png`, generationMs: 0 };
+    const name = radioClipNameOf(e.prompt, e.index);
+    const id = this.clips.put({ audio, png, mime: 'audio/wav', ext: AUDIO_EXTENSIONS.wav, name });
+    const clip = { id, index: e.index, prompt: e.prompt, target: e.target, seed: 0, alpha: e.alpha, denoising: 0, seedImage: '', audioUrl: `/api/clips/${id}/audio`, fileName: `${name}${AUDIO_EXTENSIONS.wav}`, pngUrl: `/api/clips/${id}/png`, generationMs: 0 };
     for (const l of listeners) l({ type: 'clip', clip });
   }
 

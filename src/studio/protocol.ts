@@ -48,6 +48,8 @@ export interface ClipInfo {
   denoising: number;
   seedImage: string;
   audioUrl: string;
+  /** The name a download of `audioUrl` gets, extension included (`smooth-jazz-seed42.ogg`). */
+  fileName: string;
   pngUrl: string;
   generationMs: number;
 }

@@ -93,7 +93,9 @@ export async function buildStudioServer(d: StudioServerDeps): Promise<StudioServ
   });
 
   // The studio: one session per page.
-  const steps = d.config.steps ?? d.radio.plan.steps;
+  // The bot's steps limit holds for RADIO_STEPS too (STUDIO_STEPS is checked against it at start).
+  const wanted = d.config.steps ?? d.radio.plan.steps;
+  const steps = wanted ? Math.min(wanted, d.config.maxSteps) : wanted;
   const plan = { exploreSteps: d.radio.plan.exploreSteps, transitionSteps: d.radio.plan.transitionSteps, guidance: d.radio.plan.guidance, ...(steps ? { steps } : {}) };
   app.get('/api/ws', { websocket: true }, (ws, req) => {
     sockets.add(ws);

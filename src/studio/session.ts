@@ -153,7 +153,8 @@ export class StudioSession {
         throw err;
       }
       const seed = planned.request.start.seed;
-      const id = this.o.clips.put({ audio: out.audio, mime: 'audio/ogg', ext: AUDIO_EXTENSIONS.opus, png: out.pngs[0], name: fileNameOf(planned.prompt, seed) });
+      const name = fileNameOf(planned.prompt, seed);
+      const id = this.o.clips.put({ audio: out.audio, mime: 'audio/ogg', ext: AUDIO_EXTENSIONS.opus, png: out.pngs[0], name });
       return {
         id,
         index: planned.index,
@@ -164,6 +165,7 @@ export class StudioSession {
         denoising: planned.request.start.denoising,
         seedImage: planned.request.init && 'seedImageId' in planned.request.init ? planned.request.init.seedImageId : '',
         audioUrl: `/api/clips/${id}/audio`,
+        fileName: `${name}${AUDIO_EXTENSIONS.opus}`,
         pngUrl: `/api/clips/${id}/png`,
         generationMs: out.generationMs,
       };

@@ -32,5 +32,5 @@ export function mayUse(action: RadioAction, caller: RadioCaller, controls: Pick<
   if (action === 'settings') return { ok: false, who: `${admins} (or a DJ role, once they set one)` };
   // No DJ role: the listeners run the radio together; channel managers may step in.
   if (caller.listening || has(caller.permissions, PermissionFlagsBits.ManageChannels)) return { ok: true };
-  return { ok: false, who: 'listeners in the radio’s voice channel, or members with the Manage Channels permission' };
+  return { ok: false, who: 'listeners in the radio’s voice channel, or members with the Manage Channels or Manage Server permission' };
 }

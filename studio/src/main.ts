@@ -127,7 +127,7 @@ function showPlaying(s: Scheduled<ClipInfo>): void {
   const moving = c.target ? ` → moving to “${c.target}” (${Math.round(c.alpha * 100)}%)` : '';
   ui.nowPlaying.textContent = listenToken ? `Now playing: “${c.prompt}”${moving}` : `Now playing: “${c.prompt}” · seed ${c.seed}${moving}${s.looped ? ' (repeat)' : ''}`;
   ui.download.href = `${c.audioUrl}?download=1`;
-  ui.download.download = `${c.prompt.replace(/[^\w -]+/g, '').trim().slice(0, 80) || 'riffcord'}-${c.seed}.${listenToken ? 'wav' : 'ogg'}`;
+  ui.download.download = c.fileName;
   ui.download.setAttribute('aria-disabled', 'false');
   ui.share.disabled = !!listenToken;
 }

@@ -30,6 +30,8 @@ const LEAD_SECONDS = 1.5;
 const SAFETY_SECONDS = 0.05;
 const TICK_MS = 100;
 const CURVE_POINTS = 64;
+/** Pause and resume fade the whole output over this long: immediate to the ear, and no click. */
+const PAUSE_RAMP_SECONDS = 0.015;
 
 export class Player<M> {
   readonly ctx: AudioContext;
@@ -40,6 +42,7 @@ export class Player<M> {
   private endAt = 0;
   private timer: number | null = null;
   private behind = false;
+  private readonly manualTicks: boolean;
   private readonly fadeIn: Float32Array;
   private readonly fadeOut: Float32Array;
 
@@ -48,8 +51,11 @@ export class Player<M> {
     private readonly events: PlayerEvents<M> = {},
     /** Seconds from the first clip's arrival to its start (listen-along waits for a clip in hand). */
     private readonly startDelay = 0.05,
+    /** The context to play on; tests render through an OfflineAudioContext and call tick() themselves. */
+    ctx?: AudioContext,
   ) {
-    this.ctx = new AudioContext({ latencyHint: 'playback' });
+    this.ctx = ctx ?? new AudioContext({ latencyHint: 'playback' });
+    this.manualTicks = ctx !== undefined;
     this.out = this.ctx.createGain();
     this.out.connect(this.ctx.destination);
     this.fadeIn = new Float32Array(CURVE_POINTS);
@@ -85,19 +91,40 @@ export class Player<M> {
   add(buffer: AudioBuffer, meta: M): void {
     this.waiting.push({ buffer, meta });
     if (!this.started) this.place(this.ctx.currentTime + this.startDelay);
-    if (this.timer === null) this.timer = window.setInterval(() => this.tick(), TICK_MS);
+    if (this.timer === null && !this.manualTicks) this.timer = window.setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /**
+   * Ramps the output to silence (0) or back to full (1) from now over PAUSE_RAMP_SECONDS; returns
+   * when the ramp ends (timeline seconds). Pause and resume use it so that neither clicks.
+   */
+  rampOutput(to: 0 | 1): number {
+    const now = this.ctx.currentTime;
+    const gain = this.out.gain;
+    gain.cancelScheduledValues(now);
+    gain.setValueAtTime(gain.value, now);
+    gain.linearRampToValueAtTime(to, now + PAUSE_RAMP_SECONDS);
+    return now + PAUSE_RAMP_SECONDS;
   }
 
   async pause(): Promise<void> {
+    if (this.ctx.state !== 'running') return;
+    this.rampOutput(0);
+    // Let the ramp be rendered before the clock stops (a margin for the output's own buffering).
+    await new Promise((r) => window.setTimeout(r, PAUSE_RAMP_SECONDS * 1000 + 30));
     await this.ctx.suspend();
   }
 
   async resume(): Promise<void> {
+    if (this.ctx.state === 'running') return;
     await this.ctx.resume();
+    this.rampOutput(1);
   }
 
-  private tick(): void {
-    if (this.ctx.state !== 'running' || !this.started) return;
+  /** Schedules the next clip when the timeline is about to run dry (every 100 ms, or by a test). */
+  tick(): void {
+    // A paused page schedules nothing; a test's offline render is suspended at each of its ticks.
+    if ((this.ctx.state !== 'running' && !this.manualTicks) || !this.started) return;
     if (this.endAt - this.ctx.currentTime < LEAD_SECONDS) this.place(this.endAt - this.crossfade);
   }
 
@@ -123,8 +150,9 @@ export class Player<M> {
     const duration = clip.buffer.duration;
     // Fades never touch (the browser refuses curves that meet), even on clips shorter than two fades.
     const fade = Math.min(this.crossfade, duration / 2 - 0.005);
-    // A late clip has nothing to crossfade with: a 10 ms fade-in keeps its start from clicking.
-    if (!first && fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, late ? Math.min(0.01, fade) : fade);
+    // The first clip and a late one have nothing to crossfade with: a 10 ms fade-in keeps their
+    // start from clicking (a clip rarely begins at zero).
+    if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, first || late ? Math.min(0.01, fade) : fade);
     if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - fade, fade);
     source.start(start);
     source.onended = () => {

@@ -51,6 +51,8 @@ export class DiscordStandin {
   private port = 0;
   private readonly options: Required<StandinOptions>;
   private readonly interactionContext: InteractionContext;
+  /** Shared with the routes, so a change applies to the next request. */
+  private readonly limits: { maxContentLength: number; attachmentSizeLimit: number };
   private voiceServer: VoiceServerHook | null = null;
 
   constructor(options: StandinOptions = {}) {
@@ -67,6 +69,7 @@ export class DiscordStandin {
       strictResponses: options.strictResponses ?? process.env[STRICT_RESPONSES_ENV] === '1',
     };
     this.token = this.options.token;
+    this.limits = { maxContentLength: this.options.maxContentLength, attachmentSizeLimit: this.options.attachmentSizeLimit };
     this.state = new StandinState({
       botToken: this.token,
       baseUrl: () => this.baseUrl,
@@ -92,7 +95,7 @@ export class DiscordStandin {
       (method, template, ctx) => this.conformance.check(method, template, ctx),
       this.options.strictResponses ? (method, template, status, json) => this.conformance.checkResponse(method, template, status, json) : undefined,
     );
-    const limits = { maxContentLength: this.options.maxContentLength, attachmentSizeLimit: this.options.attachmentSizeLimit };
+    const limits = this.limits;
     registerRoutes(this.rest, {
       state: this.state,
       gateway: this.gateway,
@@ -107,6 +110,12 @@ export class DiscordStandin {
       attachmentSizeLimit: this.options.attachmentSizeLimit,
       waitFor: (probe, timeoutMs, what) => this.waitFor(probe, timeoutMs, what),
     };
+  }
+
+  /** The upload limit from now on: for uploads, and in the `attachment_size_limit` of new interactions. */
+  setAttachmentSizeLimit(bytes: number): void {
+    this.limits.attachmentSizeLimit = bytes;
+    this.interactionContext.attachmentSizeLimit = bytes;
   }
 
   async start(): Promise<this> {

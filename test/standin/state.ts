@@ -13,6 +13,7 @@ import {
   Locale,
   MessageFlags,
   MessageType,
+  OverwriteType,
   PermissionFlagsBits,
 } from 'discord-api-types/v10';
 import type {
@@ -25,6 +26,7 @@ import type {
   APIInteraction,
   APIMessage,
   APIMessageTopLevelComponent,
+  APIOverwrite,
   APIRole,
   APIUser,
   GatewayGuildCreateDispatchData,
@@ -399,8 +401,14 @@ export class StandinState extends EventEmitter {
     return member;
   }
 
-  /** The permissions of a member in a guild (roles only; channel overwrites are not modelled). */
-  memberPermissions(guildId: string, userId: string): bigint {
+  /**
+   * A member's permissions, computed as Discord's permissions documentation describes: the
+   * @everyone role and the member's roles (Administrator, or owning the guild, grants all); then,
+   * given a channel, its overwrites in order: @everyone's, the member's roles' (their denies, then
+   * their allows), the member's own. This is what an interaction's `member.permissions` carries
+   * ("total permissions of the member in the channel, including overwrites").
+   */
+  memberPermissions(guildId: string, userId: string, channelId?: string): bigint {
     const record = this.guild(guildId);
     const member = record.members.get(userId);
     if (record.guild.owner_id === userId) return ALL_PERMISSIONS;
@@ -408,7 +416,33 @@ export class StandinState extends EventEmitter {
     for (const role of record.guild.roles) {
       if (role.id === guildId || member?.roles.includes(role.id)) permissions |= BigInt(role.permissions);
     }
-    return permissions & PermissionFlagsBits.Administrator ? ALL_PERMISSIONS : permissions;
+    if (permissions & PermissionFlagsBits.Administrator) return ALL_PERMISSIONS;
+    const overwrites = channelId ? (record.channels.get(channelId)?.permission_overwrites ?? []) : [];
+    const apply = (o: { allow: string; deny: string } | undefined) => {
+      if (o) permissions = (permissions & ~BigInt(o.deny)) | BigInt(o.allow);
+    };
+    apply(overwrites.find((o) => o.id === guildId));
+    let allow = 0n;
+    let deny = 0n;
+    for (const o of overwrites) {
+      if (o.type === OverwriteType.Role && o.id !== guildId && member?.roles.includes(o.id)) {
+        allow |= BigInt(o.allow);
+        deny |= BigInt(o.deny);
+      }
+    }
+    apply({ allow: allow.toString(), deny: deny.toString() });
+    apply(overwrites.find((o) => o.type === OverwriteType.Member && o.id === userId));
+    return permissions;
+  }
+
+  /** Sets a channel's permission overwrites (as PUT /channels/{id}/permissions would) and tells the gateway. */
+  setPermissionOverwrites(channelId: string, overwrites: APIOverwrite[]): void {
+    const { guildId } = this.channel(channelId);
+    if (!guildId) throw new Error('Only guild channels have permission overwrites.');
+    const channel = this.guild(guildId).channels.get(channelId)!;
+    channel.permission_overwrites = overwrites.map((o) => ({ ...o }));
+    this.changed('channel');
+    this.dispatch(guildId, 'CHANNEL_UPDATE', channel);
   }
 
   guildCreatePayload(guildId: string): GatewayGuildCreateDispatchData {

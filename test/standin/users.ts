@@ -154,7 +154,7 @@ export class TestUser {
       version: 1,
       channel: { ...channel },
       channel_id: channelId,
-      app_permissions: guildId ? this.state.memberPermissions(guildId, this.state.botUser.id).toString() : '0',
+      app_permissions: guildId ? this.state.memberPermissions(guildId, this.state.botUser.id, channelId).toString() : '0',
       locale: Locale.EnglishUS,
       entitlements: [],
       authorizing_integration_owners: guildId ? { '0': guildId } : { '1': this.id },
@@ -166,7 +166,7 @@ export class TestUser {
       base.guild = { id: guildId, locale: record.guild.preferred_locale, features: record.guild.features };
       base.guild_id = guildId;
       base.guild_locale = record.guild.preferred_locale;
-      base.member = { ...this.member(guildId), permissions: this.state.memberPermissions(guildId, this.id).toString() };
+      base.member = { ...this.member(guildId), permissions: this.state.memberPermissions(guildId, this.id, channelId).toString() };
     } else {
       base.user = this.user;
     }
@@ -255,7 +255,7 @@ export class TestUser {
           const member = this.state.guild(guildId).members.get(id);
           if (member) {
             const { user: _user, ...partial } = member;
-            (resolved.members ??= {})[id] = { ...partial, permissions: this.state.memberPermissions(guildId, id).toString() } as never;
+            (resolved.members ??= {})[id] = { ...partial, permissions: this.state.memberPermissions(guildId, id, channelId).toString() } as never;
           }
           break;
         }

@@ -1,0 +1,117 @@
+/**
+ * The studio page's player (studio/src/player.ts, bundled as the page bundles it) rendered in
+ * Debian's chromium through an OfflineAudioContext: what a listener would hear, sample by sample,
+ * across a first start, two crossfades, a clip that arrives late to the buffer, repeats while
+ * generation is behind, and a pause and resume. The clips are cosines that start at half scale and end wherever their
+ * frequency leaves them, so any start or join without a fade is a step in the output.
+ */
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type BrowserSession } from './support/browser.ts';
+import { contiguityProblems, type ScheduledView } from './support/studio-page.ts';
+
+let tab: BrowserSession;
+let bundle: string;
+
+beforeAll(async () => {
+  const out = await build({ entryPoints: ['studio/src/player.ts'], bundle: true, format: 'iife', globalName: 'StudioPlayer', write: false, target: 'es2022' });
+  bundle = out.outputFiles[0].text;
+  tab = await openPage('about:blank');
+  await tab.page.addScriptTag({ content: bundle });
+}, 60_000);
+afterAll(async () => {
+  await tab?.close();
+});
+
+interface Rendered {
+  left: number[];
+  scheduled: ScheduledView[];
+  sampleRate: number;
+}
+
+describe('the studio player, rendered', () => {
+  it('starts, crossfades, repeats, pauses and resumes without a click or a dip: every join equal-power, every start and stop faded', async () => {
+    const r = (await tab.page.evaluate(async () => {
+      const sr = 48_000;
+      const seconds = 6;
+      // The page's own types (the tests' TypeScript has no DOM library).
+      type Buffer = { getChannelData(ch: number): Float32Array; length: number };
+      type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
+      const w = globalThis as unknown as {
+        OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
+        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void; rampOutput(to: 0 | 1): number } };
+      };
+      const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
+      const scheduled: unknown[] = [];
+      const P = w.StudioPlayer;
+      const player = new P.Player(0.25, { onScheduled: (s: unknown) => scheduled.push(s) }, 0.05, ctx);
+      const clip = (freq: number) => {
+        const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
+        for (let ch = 0; ch < 2; ch++) {
+          const d = b.getChannelData(ch);
+          for (let i = 0; i < d.length; i++) d[i] = 0.5 * Math.cos((2 * Math.PI * freq * i) / sr + 0.3);
+        }
+        return b;
+      };
+      player.add(clip(220), { prompt: 'a', seed: 1 });
+      player.add(clip(330), { prompt: 'b', seed: 2 });
+      // The player's 100 ms tick, on the render's own clock; the third clip arrives at 1 s, after the
+      // first two are on the timeline; after it nothing comes, so the last clip repeats.
+      for (let q = 1; q < seconds * 10; q++) {
+        const at = q / 10;
+        void ctx.suspend(at).then(() => {
+          if (q === 10) player.add(clip(440), { prompt: 'c', seed: 3 });
+          // What pause and resume do to the sound (their clock stop aside): at 4.5 s and 4.8 s.
+          if (q === 45) player.rampOutput(0);
+          if (q === 48) player.rampOutput(1);
+          player.tick();
+          void ctx.resume();
+        });
+      }
+      const out = await ctx.startRendering();
+      return { left: Array.from(out.getChannelData(0)), scheduled, sampleRate: sr };
+    })) as Rendered;
+
+    // On one timeline, each clip where the previous one's crossfade begins; the third is the last
+    // new one, then it repeats.
+    expect(contiguityProblems(r.scheduled, 0.25)).toEqual([]);
+    const order = r.scheduled.map((s) => [(s.meta as { prompt: string }).prompt, s.looped]);
+    expect(order.slice(0, 3)).toEqual([['a', false], ['b', false], ['c', false]]);
+    expect(order.length).toBeGreaterThanOrEqual(5); // two or more repeats inside the 6 s rendered
+    expect(order.slice(3).every(([p, looped]) => p === 'c' && looped)).toBe(true);
+
+    const x = r.left;
+    // No click: the largest step between samples is what a 440 Hz tone (with a crossfade partner)
+    // makes by itself, about 0.03-0.05 here; a start or join without a fade would step by up to 0.5.
+    let step = 0;
+    let at = 0;
+    for (let i = 1; i < x.length; i++) {
+      const d = Math.abs(x[i] - x[i - 1]);
+      if (d > step) [step, at] = [d, i];
+    }
+    console.info(`studio player: largest sample step ${step.toFixed(4)} at ${(at / r.sampleRate).toFixed(3)} s`);
+    expect(step).toBeLessThan(0.08);
+    expect(Math.abs(x[Math.round(0.05 * r.sampleRate)])).toBeLessThan(0.01); // the first start is faded in
+
+    // No gap and no dip: the level in 50 ms windows from the first start on stays at the tone's
+    // (0.5 / sqrt 2). Equal-power joins of unrelated clips keep it within a dB; a clip joined to its
+    // own start (a repeat) is correlated with itself and may rise up to 3 dB, never fall.
+    const win = Math.round(0.05 * r.sampleRate);
+    const rmsAt = (from: number, n = win) => {
+      let e = 0;
+      for (let i = from; i < from + n; i++) e += x[i] * x[i];
+      return Math.sqrt(e / n);
+    };
+    const levels: number[] = [];
+    for (let s = Math.round(0.1 * r.sampleRate); s + win <= x.length; s += win) {
+      if (s + win > 4.5 * r.sampleRate && s < 4.85 * r.sampleRate) continue; // the pause, checked below
+      levels.push(20 * Math.log10(rmsAt(s) / (0.5 / Math.SQRT2)));
+    }
+    // Paused: silent from the end of the 15 ms ramp until the resume.
+    expect(rmsAt(Math.round(4.52 * r.sampleRate), Math.round(0.26 * r.sampleRate))).toBeLessThan(1e-4);
+    console.info(`studio player: level in 50 ms windows ${Math.min(...levels).toFixed(2)} to ${Math.max(...levels).toFixed(2)} dB`);
+    expect(Math.min(...levels)).toBeGreaterThan(-1);
+    expect(Math.max(...levels)).toBeLessThan(3.2);
+    expect(tab.problems).toEqual([]);
+  }, 60_000);
+});
