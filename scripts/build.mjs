@@ -3,7 +3,8 @@
 // folder layout one level down from the repository root as src/ (so paths like '../../models'
 // relative to a module hold in both). No type check here: `npx tsc --noEmit` does that.
 // Relative imports of .ts files are rewritten to .js. bin/ uses dist/ only while it is fresh
-// (dist-fresh.js); otherwise the sources run through tsx as before. Run: node scripts/build.mjs
+// (dist-fresh.js); otherwise the sources run through tsx as before.
+// Run: node scripts/build.mjs [--out <folder>]
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,10 @@ import { newestSourceMtime, STAMP } from '../bin/dist-fresh.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const out = join(root, 'dist');
+// --out <folder directly under the root>: another output folder (the build test uses one).
+const outArg = process.argv.indexOf('--out');
+const out = outArg >= 0 ? resolve(root, process.argv[outArg + 1]) : join(root, 'dist');
+if (dirname(out) !== root) throw new Error(`build: the output folder must sit directly in ${root} (module paths like '../../models' rely on it)`);
 
 function sources(dir) {
   const files = [];
