@@ -2,7 +2,8 @@
  * Prompt to audio for one clip with the embedded model and its default settings, the figure the
  * radio depends on: median over runs of the whole generate() call and its stages, with the
  * real-time factor (generation time / clip length); then `riffcord riff` as a whole process
- * (start-up, model loading, generation, writing the PNG and WAV), median over runs.
+ * (start-up, model loading, generation, writing the PNG and WAV), median over runs, compiled build
+ * and tsx interleaved.
  *   npx tsx bench/clip.ts [--runs N] [--model ID|DIR]
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGenerator } from '../src/pipeline/load-generator.ts';
 import type { StageTimings } from '../src/pipeline/generation.ts';
+import { distIsFresh } from '../bin/dist-fresh.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -42,18 +44,32 @@ console.log('stage              median ms');
 for (const k of ['textEncodingMs', 'denoisingMs', 'decodingMs', 'audioMs', 'totalMs'] as const) console.log(`${k.padEnd(18)} ${pick(k).toFixed(0).padStart(9)}`);
 console.log(`clip length ${seconds.toFixed(2)} s; real-time factor ${(total / 1000 / seconds).toFixed(2)} (generation time / clip length; below 1 is faster than real time)`);
 
-// The whole process, as a user runs it.
+// The whole process, as a user runs it: the compiled build (dist/, when fresh) and the sources
+// through tsx (RIFFCORD_NO_DIST=1), run by run interleaved.
 const cli = fileURLToPath(new URL('../bin/riffcord.js', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = distIsFresh(root);
 const out = mkdtempSync(join(tmpdir(), 'riffcord-clip-'));
-const whole: number[] = [];
+const whole = { dist: [] as number[], tsx: [] as number[] };
+const loads: number[] = [];
 try {
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, [cli, 'riff', prompts[i % prompts.length], '--seed', String(i), '--out', out, ...(model ? ['--model', model] : [])], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`riffcord riff failed: ${r.stderr.slice(0, 300)}`);
-    whole.push(performance.now() - t);
+    for (const kind of compiled ? (['dist', 'tsx'] as const) : (['tsx'] as const)) {
+      const t = performance.now();
+      const env = kind === 'tsx' ? { ...process.env, RIFFCORD_NO_DIST: '1' } : process.env;
+      const r = spawnSync(process.execPath, [cli, 'riff', prompts[i % prompts.length], '--seed', String(i), '--out', out, ...(model ? ['--model', model] : [])], { encoding: 'utf8', env });
+      if (r.status !== 0) throw new Error(`riffcord riff failed: ${r.stderr.slice(0, 300)}`);
+      whole[kind].push(performance.now() - t);
+      loads.push(loadavg()[0]);
+    }
   }
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
-console.log(`riffcord riff, whole process (node bin/riffcord.js riff ...): median ${(median(whole) / 1000).toFixed(2)} s over ${runs} runs (target <= 2.5 s); load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+const la = `load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+if (compiled) {
+  console.log(`riffcord riff, whole process (node bin/riffcord.js riff ...), compiled build: median ${(median(whole.dist) / 1000).toFixed(2)} s over ${runs} runs (target <= 2.5 s); ${la}`);
+  console.log(`  the same through tsx (RIFFCORD_NO_DIST=1), interleaved: median ${(median(whole.tsx) / 1000).toFixed(2)} s; ratio compiled / tsx ${(median(whole.dist) / median(whole.tsx)).toFixed(2)}`);
+} else {
+  console.log(`riffcord riff, whole process through tsx (dist/ missing or stale: npm run build): median ${(median(whole.tsx) / 1000).toFixed(2)} s over ${runs} runs (target <= 2.5 s); ${la}`);
+}

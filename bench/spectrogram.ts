@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distIsFresh } from '../bin/dist-fresh.js';
 import { encodeWav } from '../src/pipeline/audio/encode.ts';
 import { DEFAULT_FOLLOW_MEL_FROM, DEFAULT_REFINE_ITERATIONS, melToAudio, type MelToAudioOptions } from '../src/pipeline/spectrogram/converter.ts';
 import { DEFAULT_GLA_ITERATIONS } from '../src/pipeline/spectrogram/griffin-lim.ts';
@@ -96,9 +97,9 @@ function referenceSc(image: string, channels: Float32Array[], sampleRate: number
 const hasTorchaudio = (): boolean => spawnSync('/usr/bin/python3', ['-c', 'import torchaudio'], { stdio: 'ignore' }).status === 0;
 
 /** Wall time of a whole process, in ms, and its stdout. */
-function timedProcess(cmd: string, argv: string[]): { ms: number; stdout: string; ok: boolean } {
+function timedProcess(cmd: string, argv: string[], env: Record<string, string> = {}): { ms: number; stdout: string; ok: boolean } {
   const t = performance.now();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env } });
   return { ms: performance.now() - t, stdout: r.stdout ?? '', ok: r.status === 0 };
 }
 
@@ -113,7 +114,8 @@ async function peers(image: string, runs: number): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'riffcord-peer-'));
   const d = await decodeImageFile(readFileSync(image));
-  const rows = { peerWhole: [] as number[], peerIn: [] as number[], peerCpu: [] as number[], oursWhole: [] as number[], oursIn: [] as number[], oursCpu: [] as number[] };
+  const loads: number[] = [];
+  const rows = { peerWhole: [] as number[], peerIn: [] as number[], peerCpu: [] as number[], oursWhole: [] as number[], oursTsx: [] as number[], oursIn: [] as number[], oursCpu: [] as number[] };
   try {
     for (let r = 0; r < runs; r++) {
       const p = timedProcess('/usr/bin/python3', [PEER, image, join(dir, 'peer.wav')]);
@@ -125,6 +127,11 @@ async function peers(image: string, runs: number): Promise<void> {
       const o = timedProcess(process.execPath, [CLI, 'image-to-audio', image, join(dir, 'ours.wav'), '--seed', '0']);
       if (!o.ok) throw new Error('riffcord image-to-audio failed');
       rows.oursWhole.push(o.ms);
+      // The same CLI with the sources through tsx (what it costs without the compiled build).
+      const x = timedProcess(process.execPath, [CLI, 'image-to-audio', image, join(dir, 'ours-tsx.wav'), '--seed', '0'], { RIFFCORD_NO_DIST: '1' });
+      if (!x.ok) throw new Error('riffcord image-to-audio (tsx) failed');
+      rows.oursTsx.push(x.ms);
+      loads.push(loadavg()[0]);
       const t = performance.now();
       const c0 = process.cpuUsage();
       await melToAudio(d.mel, d.params, { seed: 0 });
@@ -137,11 +144,13 @@ async function peers(image: string, runs: number): Promise<void> {
     console.log(`\npeers on ${name}, ${runs} interleaved runs, medians (SC by melsc.py)`);
     console.log('program                                           whole process   in-process   in-process CPU   SC');
     console.log(`torchaudio peer (pinv + 32 GLA, n_fft 17640)      ${fmt(m('peerWhole')).padStart(13)}   ${fmt(m('peerIn')).padStart(10)}   ${fmt(m('peerCpu')).padStart(14)}   ${scOfFile(image, join(dir, 'peer.wav'))}`);
-    console.log(`riffcord (CLI image-to-audio / melToAudio)        ${fmt(m('oursWhole')).padStart(13)}   ${fmt(m('oursIn')).padStart(10)}   ${fmt(m('oursCpu')).padStart(14)}   ${scOfFile(image, join(dir, 'ours.wav'))}`);
+    console.log(`riffcord CLI through tsx (RIFFCORD_NO_DIST=1)     ${fmt(m('oursTsx')).padStart(13)}`);
+    console.log(`riffcord (CLI image-to-audio${distIsFresh(resolve(here, '..')) ? ', compiled' : ', dist/ stale: tsx'} / melToAudio) ${fmt(m('oursWhole')).padStart(9)}   ${fmt(m('oursIn')).padStart(10)}   ${fmt(m('oursCpu')).padStart(14)}   ${scOfFile(image, join(dir, 'ours.wav'))}`);
     console.log(
       `ratio riffcord / peer: whole process ${(m('oursWhole') / m('peerWhole')).toFixed(3)} (1/${(m('peerWhole') / m('oursWhole')).toFixed(1)}), ` +
         `in-process ${(m('oursIn') / m('peerIn')).toFixed(3)} (1/${(m('peerIn') / m('oursIn')).toFixed(1)}), ` +
-        `CPU time ${(m('oursCpu') / m('peerCpu')).toFixed(3)} (1/${(m('peerCpu') / m('oursCpu')).toFixed(1)}); target <= 1/20`,
+        `CPU time ${(m('oursCpu') / m('peerCpu')).toFixed(3)} (1/${(m('peerCpu') / m('oursCpu')).toFixed(1)}); target <= 1/20; ` +
+        `whole process through tsx 1/${(m('peerWhole') / m('oursTsx')).toFixed(1)}; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

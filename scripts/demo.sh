@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 prompt="${1:-smooth jazz saxophone solo}"
-npx --no-install tsx src/cli/main.ts riff "$prompt" --seed 42 --out out/demo
-npx --no-install tsx src/cli/main.ts morph "$prompt" "fast techno drums" --steps 4 --out out/demo/morph
+node bin/riffcord.js riff "$prompt" --seed 42 --out out/demo
+node bin/riffcord.js morph "$prompt" "fast techno drums" --steps 4 --out out/demo/morph
 echo "demo: listen to out/demo/riff-42.wav and out/demo/morph/morph.wav"

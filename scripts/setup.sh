@@ -32,3 +32,7 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi
+
+# The compiled build bin/riffcord.js and bin/riffcord-worker.js run while it matches src/ (about
+# 1 s; without it they run the sources through tsx, which starts 0.5-1 s slower).
+node scripts/build.mjs

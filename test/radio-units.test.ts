@@ -146,6 +146,22 @@ describe('radio plan', () => {
     expect(state.transition).toBeNull();
     expect(retarget(state, 'jazz')).toBe(state); // already there: nothing to do
   });
+
+  it("makes only the radio's very first clip with firstClipSteps, and only when that is fewer steps", () => {
+    const steps = (s: PlanSettings, n: number) => {
+      let state = initialPlan('lofi', 1);
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const next = planNext(state, s);
+        out.push(next.clip.request.steps);
+        state = next.state;
+      }
+      return out;
+    };
+    expect(steps({ ...settings, firstClipSteps: 8 }, 3)).toEqual([8, 20, 20]);
+    expect(steps({ ...settings, steps: undefined, firstClipSteps: 8 }, 2)).toEqual([8, undefined]);
+    expect(steps({ ...settings, steps: 6, firstClipSteps: 8 }, 2)).toEqual([6, 6]);
+  });
 });
 
 describe('vote rounds', () => {
@@ -188,7 +204,8 @@ describe('vote rounds', () => {
 describe('radio settings', () => {
   it('reads RADIO_* overrides and explains bad ones', () => {
     const s = radioSettingsFromEnv({ RADIO_ROUND_SECONDS: '30', RADIO_TRANSITION_CLIPS: '6', RADIO_SKIP_THRESHOLD: '0.75' });
-    expect(s).toMatchObject({ roundSeconds: 30, skipThreshold: 0.75, plan: { transitionSteps: 6 } });
+    expect(s).toMatchObject({ roundSeconds: 30, skipThreshold: 0.75, plan: { transitionSteps: 6, firstClipSteps: 8 } });
+    expect(radioSettingsFromEnv({ RADIO_FIRST_CLIP_STEPS: '4' }).plan.firstClipSteps).toBe(4);
     expect(() => radioSettingsFromEnv({ RADIO_ROUND_SECONDS: 'soon' })).toThrow(RadioSettingsError);
     expect(() => radioSettingsFromEnv({ RADIO_SKIP_THRESHOLD: '2' })).toThrow(/RADIO_SKIP_THRESHOLD must be at most 1/);
   });

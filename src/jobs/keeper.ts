@@ -1,9 +1,9 @@
 /** The worker process's side of its liveness thread (keeper-thread.ts): what to keep alive, and stop. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../pipeline/module-thread.ts';
 import type { KeeperInit, KeeperReport, KeeperRequest } from './keeper-protocol.ts';
 
-const BOOTSTRAP = new URL('../pipeline/spectrogram/worker-bootstrap.mjs', import.meta.url);
-const ENTRY = new URL('./keeper-thread.ts', import.meta.url).href;
+const ENTRY = new URL('./keeper-thread.ts', import.meta.url);
 
 export interface KeeperEvents {
   onError(message: string): void;
@@ -18,7 +18,7 @@ export class LivenessKeeper {
 
   /** Starts the thread; resolves once the first heartbeat is written. */
   static start(init: KeeperInit, events: KeeperEvents): Promise<LivenessKeeper> {
-    const thread = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, ...init } });
+    const thread = moduleWorker(ENTRY, { workerData: init });
     const keeper = new LivenessKeeper(thread);
     return new Promise((resolve, reject) => {
       thread.on('message', (r: KeeperReport) => {

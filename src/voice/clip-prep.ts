@@ -4,13 +4,12 @@
  * hundred milliseconds on a busy machine, and done inline they held the packets back long enough
  * for a listener's jitter buffer to run dry. One thread serves every radio of the process.
  */
-import { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../pipeline/module-thread.ts';
 import { AudioDecodeError } from '../pipeline/audio/decode.ts';
 import type { LoudnessTarget } from '../pipeline/audio/loudness.ts';
 import type { ClipPrepReply, ClipPrepRequest } from './clip-prep-protocol.ts';
 
-const BOOTSTRAP = new URL('../pipeline/spectrogram/worker-bootstrap.mjs', import.meta.url);
-const ENTRY = new URL('./clip-prep-thread.ts', import.meta.url).href;
+const ENTRY = new URL('./clip-prep-thread.ts', import.meta.url);
 
 /** The preparation thread stopped with clips still waiting on it. */
 export class ClipPrepCrashedError extends Error {
@@ -23,7 +22,7 @@ export class ClipPrepCrashedError extends Error {
 type Pending = { resolve: (c: [Float32Array, Float32Array]) => void; reject: (e: Error) => void };
 
 class ClipPrepThread {
-  private readonly worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
+  private readonly worker = moduleWorker(ENTRY);
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   dead = false;

@@ -14,6 +14,12 @@ export interface PlanSettings {
   denoising: number;
   guidance: number;
   steps?: number;
+  /**
+   * Denoising steps of a radio's very first clip, when fewer than `steps` (or with `steps` unset):
+   * the listeners hear nothing until it is made, and every later clip has a whole clip's playing
+   * time to be made in.
+   */
+  firstClipSteps?: number;
   model?: string;
   seedImageId?: string;
 }
@@ -55,8 +61,9 @@ export function retarget(state: PlanState, prompt: string): PlanState {
 
 export function planNext(state: PlanState, settings: PlanSettings): { clip: PlannedClip; state: PlanState } {
   const input = (prompt: string, seed: number): PromptInput => ({ prompt, seed, denoising: settings.denoising, guidance: settings.guidance });
+  const first = state.clips === 0 && settings.firstClipSteps !== undefined && (settings.steps === undefined || settings.firstClipSteps < settings.steps);
   const common: Partial<GenerationRequest> = {
-    ...(settings.steps ? { steps: settings.steps } : {}),
+    ...(first ? { steps: settings.firstClipSteps } : settings.steps ? { steps: settings.steps } : {}),
     ...(settings.model ? { model: settings.model } : {}),
     ...(settings.seedImageId ? { init: { seedImageId: settings.seedImageId } } : {}),
   };

@@ -62,7 +62,8 @@ export class RadioSession extends EventEmitter {
     super();
     this.guildId = record.guildId;
     const isEnding = () => this.stopped;
-    this.persistence = new SessionPersistence(record, deps.store, deps.log, isEnding);
+    // Until the voice channel is joined there is nothing to resume: a failed start leaves no record.
+    this.persistence = new SessionPersistence(record, deps.store, deps.log, () => this.stopped || this.connection === null);
     const save = () => this.persistence.save();
     const textChannel = () => sendableChannel(deps.client, record.textChannelId);
     this.playback = new RadioPlayback(record.settings.crossfadeSeconds, deps.log, this.guildId, {
@@ -121,12 +122,29 @@ export class RadioSession extends EventEmitter {
   /** Joins the voice channel and starts generating; playback begins when the first clip is ready. */
   static async start(deps: SessionDeps, record: RadioRecord): Promise<RadioSession> {
     const session = new RadioSession(deps, record);
-    await session.connect();
+    // The first clip takes seconds to make: it is asked for now and made while the voice channel
+    // is joined, not after (the player holds it until the connection subscribes: its
+    // noSubscriber behaviour is Pause). Nothing is saved before the join succeeds.
+    session.scheduler.fill();
+    try {
+      await session.connect();
+    } catch (err) {
+      session.abandon();
+      throw err;
+    }
     await session.persistence.saveNow();
     session.votes.arm();
     session.refreshListeners();
     session.scheduler.fill();
     return session;
+  }
+
+  /** The voice join failed: the clips asked for meanwhile are cancelled, the player let go. */
+  private abandon(): void {
+    this.stopped = true;
+    this.scheduler.stop();
+    this.playback.stopPlayer();
+    this.playback.destroyStream();
   }
 
   private get guild(): Guild {

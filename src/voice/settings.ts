@@ -21,7 +21,7 @@ export interface RadioSettings {
 }
 
 export const DEFAULT_RADIO_SETTINGS: RadioSettings = {
-  plan: { exploreSteps: 4, transitionSteps: 5, denoising: 0.75, guidance: 7 },
+  plan: { exploreSteps: 4, transitionSteps: 5, denoising: 0.75, guidance: 7, firstClipSteps: 8 },
   bufferAhead: 2,
   roundSeconds: 90,
   maxSuggestions: 5,
@@ -42,6 +42,7 @@ const envSchema = z.object({
   RADIO_IDLE_LEAVE_SECONDS: positiveInt('RADIO_IDLE_LEAVE_SECONDS').optional(),
   RADIO_SKIP_THRESHOLD: z.coerce.number().gt(0, 'RADIO_SKIP_THRESHOLD must be above 0').max(1, 'RADIO_SKIP_THRESHOLD must be at most 1').optional(),
   RADIO_STEPS: positiveInt('RADIO_STEPS').optional(),
+  RADIO_FIRST_CLIP_STEPS: positiveInt('RADIO_FIRST_CLIP_STEPS').optional(),
 });
 
 export class RadioSettingsError extends Error {
@@ -60,6 +61,7 @@ export function radioSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Radi
       transitionSteps: e.RADIO_TRANSITION_CLIPS ?? d.plan.transitionSteps,
       exploreSteps: e.RADIO_EXPLORE_CLIPS ?? d.plan.exploreSteps,
       ...(e.RADIO_STEPS ? { steps: e.RADIO_STEPS } : {}),
+      firstClipSteps: e.RADIO_FIRST_CLIP_STEPS ?? d.plan.firstClipSteps,
     },
     roundSeconds: e.RADIO_ROUND_SECONDS ?? d.roundSeconds,
     bufferAhead: e.RADIO_BUFFER_CLIPS ?? d.bufferAhead,

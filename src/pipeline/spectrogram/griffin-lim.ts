@@ -4,7 +4,8 @@
  * iteration costs one message round trip on top of the transforms.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../module-thread.ts';
 import { GlaSlice, inverseWindowEnvelope, MelObjectiveSlice } from './gla-slice.ts';
 import type { SpectrogramParams } from './params.ts';
 import { gridPlan, type StftPlan } from './stft.ts';
@@ -84,8 +85,7 @@ class WorkerHandle {
   busy = false;
 
   constructor() {
-    const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url);
-    this.worker = new Worker(bootstrap, { workerData: { entry: new URL('./gla-worker.ts', import.meta.url).href } });
+    this.worker = moduleWorker(new URL('./gla-worker.ts', import.meta.url));
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; value?: number; error?: string }) => {
       const p = this.pending;

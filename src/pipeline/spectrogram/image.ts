@@ -3,8 +3,8 @@
  * pixel = trunc(255 - 255 * (mel / max) ^ power); row 0 is the highest mel bin; mono is R=G=B,
  * stereo puts left in G and right in B with R = 0.
  */
-import sharp, { type OutputInfo } from 'sharp';
 import { decodeExif, encodeExif, ExifFormatError } from './exif.ts';
+import { decodePngRgb, encodePngRgb, type RgbImage } from './png.ts';
 import { getJpegExif, getPngExif, setJpegExif, setPngExif, sniffFormat } from './container.ts';
 import { RIFFUSION_DEFAULTS, validateParams, type SpectrogramParams } from './params.ts';
 
@@ -19,11 +19,7 @@ export class ImageFormatError extends Error {
   override name = 'ImageFormatError';
 }
 
-export interface RgbImage {
-  rgb: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { RgbImage } from './png.ts';
 
 export function melMax(mel: MelSpectrogram): number {
   let max = 0;
@@ -83,12 +79,13 @@ export type ImageFileFormat = 'png' | 'jpeg';
 
 /** Encodes a spectrogram image file carrying its params (with maxValue) as Riffusion's EXIF tags. */
 export async function encodeImageFile(img: RgbImage, params: SpectrogramParams, format: ImageFileFormat = 'png'): Promise<Buffer> {
+  const tiff = encodeExif(params);
+  if (format === 'png') return setPngExif(encodePngRgb(img), tiff);
+  const { default: sharp } = await import('sharp');
   const base = sharp(Buffer.from(img.rgb.buffer, img.rgb.byteOffset, img.rgb.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
   });
-  const tiff = encodeExif(params);
-  if (format === 'jpeg') return setJpegExif(await base.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer(), tiff);
-  return setPngExif(await base.png({ compressionLevel: 6 }).toBuffer(), tiff);
+  return setJpegExif(await base.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer(), tiff);
 }
 
 export async function melToImageFile(mel: MelSpectrogram, params: SpectrogramParams, format: ImageFileFormat = 'png') {
@@ -120,8 +117,17 @@ export interface DecodedSpectrogramImage {
   warnings: string[];
 }
 
+/** Any other image (JPEG, WebP, 16-bit or palette PNG, ...) through sharp, loaded on first use. */
+async function decodeWithSharp(bytes: Uint8Array): Promise<RgbImage> {
+  const { default: sharp } = await import('sharp');
+  const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new ImageFormatError(`expected 3 colour channels after conversion, got ${info.channels}`);
+  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
 /**
- * Reads any image sharp can decode (PNG in any mode, JPEG, WebP, ...), takes its params from
+ * Reads 8-bit PNGs itself (png.ts: pixels as stored, as Riffusion reads them) and any other image
+ * sharp can decode (JPEG, WebP, other PNG modes, ...), takes its params from
  * EXIF (falling back to Riffusion's defaults, then `overrides`), and resamples its height to the
  * params' mel bin count when they differ.
  */
@@ -139,19 +145,17 @@ export async function decodeImageFile(bytes: Uint8Array, overrides: Partial<Spec
   }
   const params = validateParams({ ...RIFFUSION_DEFAULTS, ...stored, ...overrides });
 
-  let data: Buffer;
-  let info: OutputInfo;
+  let image: RgbImage;
   try {
-    ({ data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+    image = decodePngRgb(bytes) ?? (await decodeWithSharp(bytes));
   } catch (err) {
     throw new ImageFormatError(`the image could not be decoded (${(err as Error).message}); is the file complete?`);
   }
-  let image: RgbImage = { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-  if (info.channels !== 3) throw new ImageFormatError(`expected 3 colour channels after conversion, got ${info.channels}`);
   if (image.height !== params.numFrequencies) {
     warnings.push(`the image is ${image.height} px tall but the params have ${params.numFrequencies} mel bins; resampling its height`);
-    const resized = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
-      .resize({ width: info.width, height: params.numFrequencies, fit: 'fill', kernel: 'linear' })
+    const { default: sharp } = await import('sharp');
+    const resized = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize({ width: image.width, height: params.numFrequencies, fit: 'fill', kernel: 'linear' })
       .raw()
       .toBuffer({ resolveWithObject: true });
     image = {

@@ -39,6 +39,11 @@ export interface RadioWorldOptions {
   modelDir?: string;
   settings?: Partial<RadioSettings>;
   workerConcurrency?: number;
+  /**
+   * The worker's entry (default src/jobs/worker-main.ts under tsx); bench/radio.ts runs
+   * bin/riffcord-worker.js, which `npm run worker` runs: the compiled build while it is fresh.
+   */
+  workerEntry?: string;
   /** Start without a worker (queue-down tests start one later or never). */
   worker?: boolean;
   /** The Redis the bot, the workers and the test use (default the shared one; a PrivateRedis for restart tests). */
@@ -118,7 +123,7 @@ export class RadioWorld {
       redisUrl: this.redisUrl,
       prefix: this.prefix,
       models: this.modelDir,
-      entry: 'src/jobs/worker-main.ts',
+      entry: this.options.workerEntry ?? 'src/jobs/worker-main.ts',
       concurrency: this.options.workerConcurrency ?? 1,
       // One core for generation, one for the bot and the listener, as a deployment with the worker
       // on its own core (or machine) would have; niced so the voice path is never starved by it.

@@ -1,0 +1,12 @@
+const log = (m) => console.log(`${(performance.now()).toFixed(0).padStart(6)} ms  ${m}`);
+log('start');
+const { loadGenerator } = await import('./dist/pipeline/load-generator.js');
+log('imported load-generator');
+const gen = await loadGenerator(undefined, { log: () => {} });
+log('generator loaded');
+const d = gen.model.manifest.defaults;
+const r = await gen.generate({ start: { prompt: 'smooth jazz saxophone solo', seed: 1, guidance: d.guidance, denoising: d.denoising } });
+log(`generated ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)])))}`);
+const r2 = await gen.generate({ start: { prompt: 'smooth jazz saxophone solo', seed: 2, guidance: d.guidance, denoising: d.denoising } });
+log(`warm ${JSON.stringify(Object.fromEntries(Object.entries(r2.timings).map(([k, v]) => [k, Math.round(v)])))}`);
+await gen.close();
