@@ -52,7 +52,7 @@ def main():
     ap.add_argument("--ckpt", default="data/checkpoints")
     ap.add_argument("--out", default="models/riffcord-small")
     ap.add_argument("--steps", type=int, default=15)
-    ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--guidance", type=float, default=7.0)  # v2 at 7 against 4: 70 % against 58 % (model card)
     a = ap.parse_args()
     torch.manual_seed(0)
     text, unet, vae, lat, step = load_models(a.ckpt)

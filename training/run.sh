@@ -11,8 +11,9 @@ CKPT=data/checkpoints2
 [ -f $CORPUS/clips.jsonl ] || $PY training/render_corpus.py --per-style 150 --out $CORPUS
 [ -f $CORPUS/images.u8 ] || npx tsx training/convert-images.ts $CORPUS
 # VAE v2 (8 x 32 x 32 latents), then the UNet and text encoder on its latents. The UNet ran as one
-# cosine schedule over UNET_STEPS; the shipped v2 weights are the step-1,200 checkpoint of a run
-# whose total was cut from 2,000 to 1,500 to 1,300 as it went (see the model card).
+# cosine schedule over UNET_STEPS. The shipped v2.1: v2 was the step-1,200 checkpoint of a run
+# whose total was cut from 2,000 to 1,500 to 1,300 as it went; v2.1 went on from those shipped
+# weights with FROM_SHIPPED=1200 UNET_STEPS=2500 UNET_LR=4e-4 (see the model card).
 UNET_STEPS=${UNET_STEPS:-1300}
 UNET_LR=${UNET_LR:-6e-4}
 # FROM_SHIPPED=<unet step>: with no checkpoints yet, go on from the shipped ONNX weights instead of
