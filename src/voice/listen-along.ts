@@ -39,28 +39,38 @@ export function publishListenAlong(session: RadioSession, redis: RedisConnection
     await m.publish(keys.channel, JSON.stringify(e)).exec();
   };
   const warn = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err), guildId: session.guildId }, 'listen-along publish failed');
+  // One queue for everything published, so the stop is the last word: a clip's state published
+  // after the stop would tell the page the radio still plays.
+  let queue: Promise<void> = Promise.resolve();
+  let ended = false;
+  const enqueue = (work: () => Promise<unknown>) => {
+    queue = queue.then(work).then(() => undefined, warn);
+  };
   const onClip = (meta: RadioClipMeta, how: { looped: boolean }) => {
     const n = published++;
     const audioKey = keys.audio(n);
     const pngKey = keys.png(n);
-    redis
-      .multi()
-      .set(audioKey, Buffer.from(meta.audio), 'EX', AUDIO_TTL_SECONDS)
-      .set(pngKey, Buffer.from(meta.png), 'EX', AUDIO_TTL_SECONDS)
-      .exec()
-      .then(() => publish({ type: 'clip', audioKey, pngKey, index: meta.index, prompt: meta.prompt, target: meta.target, alpha: meta.alpha, looped: how.looped, seconds: meta.seconds }))
-      .then(() => publish({ type: 'state', state: state(null) }))
-      .catch(warn);
+    enqueue(async () => {
+      if (ended) return;
+      await redis
+        .multi()
+        .set(audioKey, Buffer.from(meta.audio), 'EX', AUDIO_TTL_SECONDS)
+        .set(pngKey, Buffer.from(meta.png), 'EX', AUDIO_TTL_SECONDS)
+        .exec();
+      await publish({ type: 'clip', audioKey, pngKey, index: meta.index, prompt: meta.prompt, target: meta.target, alpha: meta.alpha, looped: how.looped, seconds: meta.seconds });
+      await publish({ type: 'state', state: state(null) });
+    });
   };
-  const onRound = () => void publish({ type: 'state', state: state(null) }).catch(warn);
+  const onRound = () => enqueue(async () => (ended ? undefined : publish({ type: 'state', state: state(null) })));
   const timer = setInterval(onRound, STATE_EVERY_MS);
   timer.unref();
   session.on('clip', onClip);
   session.on('round', onRound);
   session.once('stopped', (reason: string) => {
+    ended = true;
     clearInterval(timer);
     session.off('clip', onClip);
     session.off('round', onRound);
-    if (reason !== 'suspended') void publish({ type: 'state', state: state(reason) }).catch(warn);
+    if (reason !== 'suspended') enqueue(() => publish({ type: 'state', state: state(reason) }));
   });
 }
