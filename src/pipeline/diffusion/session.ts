@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from './errors.ts';
+import { cachedGraph, cacheRootFromEnv } from './graph-cache.ts';
 import { float16ToFloat32, float32ToFloat16 } from './fp16.ts';
 
 export type Dim = number | string;
@@ -24,9 +25,11 @@ export type ExecutionProvider = 'cpu' | 'cuda';
 export interface RuntimeOptions {
   executionProvider: ExecutionProvider;
   intraOpNumThreads: number;
+  /** Folder of the optimised-graph cache (graph-cache.ts); null: optimise at every load. */
+  cacheDir: string | null;
 }
 
-/** Runtime settings from RIFFCORD_EXECUTION_PROVIDER / RIFFCORD_ORT_THREADS, overridable. */
+/** Runtime settings from RIFFCORD_EXECUTION_PROVIDER / RIFFCORD_ORT_THREADS / RIFFCORD_CACHE_DIR, overridable. */
 export function runtimeOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<RuntimeOptions> = {},
@@ -43,7 +46,8 @@ export function runtimeOptionsFromEnv(
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new ModelLoadError(`RIFFCORD_ORT_THREADS must be a whole number from 1 to 256, got "${String(threads)}"`);
   }
-  return { executionProvider: epRaw, intraOpNumThreads: threads };
+  const cacheDir = overrides.cacheDir !== undefined ? overrides.cacheDir : cacheRootFromEnv(env);
+  return { executionProvider: epRaw, intraOpNumThreads: threads, cacheDir };
 }
 
 /** True when onnxruntime-node's CUDA provider libraries are installed next to its binding. */
@@ -86,13 +90,7 @@ export class OnnxModel {
     }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path, {
-        executionProviders: [runtime.executionProvider],
-        intraOpNumThreads: runtime.intraOpNumThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      session = await createSession(path, runtime);
     } catch (e) {
       throw new ModelLoadError(
         `${label}: onnxruntime cannot load ${path} (${firstLine(e)}); the file is corrupt or incomplete: re-export or re-download it`,
@@ -130,6 +128,30 @@ export class OnnxModel {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * A session on `path`, from the optimised-graph cache when it holds this file's graph (loaded with
+ * optimisation off), else optimised now and saved there for the next process.
+ */
+async function createSession(path: string, runtime: RuntimeOptions): Promise<ort.InferenceSession> {
+  const options = (level: ort.InferenceSession.SessionOptions['graphOptimizationLevel']): ort.InferenceSession.SessionOptions => ({
+    executionProviders: [runtime.executionProvider],
+    intraOpNumThreads: runtime.intraOpNumThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: level,
+  });
+  const cached = runtime.cacheDir === null ? null : cachedGraph(runtime.cacheDir, path, runtime.executionProvider);
+  if (!cached) return ort.InferenceSession.create(path, options('all'));
+  if (existsSync(cached.path)) {
+    try {
+      return await ort.InferenceSession.create(cached.path, options('disabled'));
+    } catch {
+      // unreadable (truncated by a full disk, say): optimise again and replace it below
+    }
+  }
+  return cached.optimiseInto((extra) => ort.InferenceSession.create(path, { ...options('all'), ...extra }));
 }
 
 function pick(label: string, kind: string, ports: readonly PortSpec[], names: string[]): PortSpec {
