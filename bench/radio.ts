@@ -126,6 +126,8 @@ try {
   for (let i = 0; i < k; i++) {
     const g = world.guilds[i];
     g.users[0].setVoiceChannel(g.guild, g.voice);
+    const botGuild = world.client!.guilds.cache.get(g.guild.id)!;
+    await world.standin.waitFor(() => botGuild.voiceStates.cache.get(g.users[0].id)?.channelId === g.voice.id, 10_000, 'the bot to see the listener in the voice channel');
     sessions.push(await world.manager().start({ guild: world.client!.guilds.cache.get(g.guild.id)!, userId: g.users[0].id, textChannelId: g.text.id, prompt: `bench concurrent ${i}`, model: world.config.model }));
   }
   await world.standin.waitFor(() => sessions.every((s) => s.firstSoundAt !== null), 600_000, 'every radio to play');

@@ -64,19 +64,29 @@ describe('Dockerfiles', () => {
     }
   });
 
-  it('worker images run the worker entry point', () => {
+  // Images run the compiled build, made in the image (no tsx loader at start): the command is the
+  // dist/ twin of the source module, and the Dockerfile builds it from the sources it copies.
+  const compiledCmd = (file: string): string => {
+    const text = readFileSync(join(DOCKER, file), 'utf8');
+    expect(text).toMatch(/^COPY src \.\/src$/m);
+    expect(text).toMatch(/^RUN node scripts\/build\.mjs$/m);
+    const args = JSON.parse(/^CMD (\[.*\])$/m.exec(text)?.[1] ?? '[]') as string[];
+    expect(args.slice(0, -1)).toEqual(['node']);
+    const entry = args.at(-1)!;
+    expect(entry).toMatch(/^dist\/.+\.js$/);
+    return entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts');
+  };
+
+  it('worker images run the compiled worker entry point', () => {
     for (const file of ['Dockerfile.worker', 'Dockerfile.worker-gpu']) {
-      const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(DOCKER, file), 'utf8'))?.[1];
-      const args = JSON.parse(cmd ?? '[]') as string[];
-      expect(args.at(-1)).toBe('src/jobs/worker-main.ts');
-      expect(existsSync(join(ROOT, args.at(-1)!))).toBe(true);
+      expect(compiledCmd(file)).toBe('src/jobs/worker-main.ts');
     }
   });
 
-  it('the bot image runs the script `npm run bot` runs', () => {
+  it('the bot image runs the compiled module `npm run bot` runs', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(readFileSync(join(DOCKER, 'Dockerfile.bot'), 'utf8'))?.[1] ?? '[]') as string[];
-    expect(pkg.scripts.bot).toBe(`tsx ${cmd.at(-1)}`);
-    expect(existsSync(join(ROOT, cmd.at(-1)!))).toBe(true);
+    const source = compiledCmd('Dockerfile.bot');
+    expect(pkg.scripts.bot).toBe(`tsx ${source}`);
+    expect(existsSync(join(ROOT, source))).toBe(true);
   });
 });

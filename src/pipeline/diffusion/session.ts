@@ -142,7 +142,8 @@ async function createSession(path: string, runtime: RuntimeOptions): Promise<ort
     executionMode: 'sequential',
     graphOptimizationLevel: level,
   });
-  const cached = runtime.cacheDir === null ? null : cachedGraph(runtime.cacheDir, path, runtime.executionProvider);
+  // CPU only: a graph optimised for CUDA holds provider-assigned kernels that are not meant to be saved.
+  const cached = runtime.cacheDir === null || runtime.executionProvider !== 'cpu' ? null : cachedGraph(runtime.cacheDir, path, runtime.executionProvider);
   if (!cached) return ort.InferenceSession.create(path, options('all'));
   if (existsSync(cached.path)) {
     try {
