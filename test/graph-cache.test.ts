@@ -1,5 +1,5 @@
 /** The optimised-graph cache: made on first load, used on the next, same results, survives damage. */
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, utimesSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('optimised-graph cache', () => {
     const uncached = await imageWith(null);
     const first = await imageWith(dir);
     const saved = graphs(dir);
-    expect(saved.map((f) => f.replace(/-[0-9a-f]+\.onnx$/, ''))).toEqual(['text_encoder', 'unet', 'vae_decoder', 'vae_encoder']);
+    expect(saved.map((f) => f.replace(/-[0-9a-f]+\.onnx$/, ''))).toEqual(['tiny-sd-text_encoder', 'tiny-sd-unet', 'tiny-sd-vae_decoder', 'tiny-sd-vae_encoder']);
     const mtimes = saved.map((f) => statSync(join(dir, 'onnx-graphs', f)).mtimeMs);
     const second = await imageWith(dir);
     expect(second.equals(first)).toBe(true);
@@ -42,10 +42,26 @@ describe('optimised-graph cache', () => {
   it('replaces a damaged cached graph instead of failing the load', async () => {
     const dir = join(root, 'b');
     const good = await imageWith(dir);
-    const unet = graphs(dir).find((f) => f.startsWith('unet-'))!;
+    const unet = graphs(dir).find((f) => f.startsWith('tiny-sd-unet-'))!;
     writeFileSync(join(dir, 'onnx-graphs', unet), 'not an onnx file');
     expect((await imageWith(dir)).equals(good)).toBe(true);
     expect(statSync(join(dir, 'onnx-graphs', unet)).size).toBeGreaterThan(1000);
+  });
+
+  it('keeps one graph per network: a changed model file replaces its old graph', async () => {
+    const dir = join(root, 'c');
+    const copy = join(root, 'model-copy', 'tiny-sd');
+    cpSync(MODEL, copy, { recursive: true });
+    const gen = async () =>
+      (await loadGenerator(copy, { toAudio: fakeAudio, log: () => undefined, runtime: { intraOpNumThreads: 1, cacheDir: dir } })).close();
+    await gen();
+    const before = graphs(dir);
+    const unetFile = join(copy, 'unet', 'model.onnx');
+    utimesSync(unetFile, new Date(), new Date(Date.now() + 5000)); // as a new export would
+    await gen();
+    const after = graphs(dir);
+    expect(after).toHaveLength(4);
+    expect(after.filter((f) => !before.includes(f))).toEqual([expect.stringMatching(/^tiny-sd-unet-/)]);
   });
 
   it('loads without a cache when its folder cannot be written', async () => {

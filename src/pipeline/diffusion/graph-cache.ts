@@ -7,7 +7,7 @@
  * optimisation off; it computes the same values as a fresh optimisation (checked by the tests).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { arch, cpus, homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -43,7 +43,9 @@ export function cachedGraph(root: string, modelPath: string, executionProvider: 
     .digest('hex')
     .slice(0, 24);
   const dir = join(root, 'onnx-graphs');
-  const path = join(dir, `${basename(dirname(modelPath))}-${key}.onnx`);
+  // <model folder>-<network>-<key>: a new version of the same network replaces the old file.
+  const slot = `${basename(dirname(dirname(modelPath)))}-${basename(dirname(modelPath))}-`;
+  const path = join(dir, `${slot}${key}.onnx`);
   return {
     path,
     async optimiseInto(create) {
@@ -58,10 +60,25 @@ export function cachedGraph(root: string, modelPath: string, executionProvider: 
       const session = await create({ optimizedModelFilePath: tmp, logSeverityLevel: 3 });
       try {
         renameSync(tmp, path);
+        pruneSlot(dir, slot, path);
       } catch {
         rmSync(tmp, { force: true });
       }
       return session;
     },
   };
+}
+
+/** Graphs an older version of the same file left in its slot, and temporary files a crash left. */
+function pruneSlot(dir: string, slot: string, keep: string): void {
+  const staleTmp = Date.now() - 10 * 60_000;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (p === keep) continue;
+    try {
+      if ((name.startsWith(slot) && name.endsWith('.onnx')) || (name.endsWith('.tmp') && statSync(p).mtimeMs < staleTmp)) rmSync(p, { force: true });
+    } catch {
+      // another process pruned it first
+    }
+  }
 }
