@@ -2,13 +2,17 @@
  * What can be checked here of docker/ without a Docker daemon (none runs on this machine, and
  * hadolint is not installed): compose.yaml parses, Redis persistence is on, the workers' environment
  * passes the worker's own config validation, and every path the Dockerfiles copy or run exists.
- * The images themselves are unbuilt and unrun here.
+ * The images themselves are unbuilt and unrun here; the worker image's file layout is assembled,
+ * built and started without Docker.
  */
+import { execSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { workerConfigFromEnv } from '../src/jobs/config.ts';
+import { deletePrefix, SHARED_REDIS, testPrefix } from './support/jobs-harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DOCKER = join(ROOT, 'docker');
@@ -89,4 +93,48 @@ describe('Dockerfiles', () => {
     expect(pkg.scripts.bot).toBe(`tsx ${source}`);
     expect(existsSync(join(ROOT, source))).toBe(true);
   });
+});
+
+// No Docker daemon here: the worker image's file layout is assembled from the Dockerfile's own COPY
+// lines (its npm install replaced by this checkout's node_modules, its models volume by models/),
+// its RUN build step is run, and its CMD is started against the test Redis until it says ready.
+describe('the worker image layout, without Docker', () => {
+  it('builds from what Dockerfile.worker copies and starts the worker from dist/', async () => {
+    const text = readFileSync(join(DOCKER, 'Dockerfile.worker'), 'utf8');
+    const app = mkdtempSync(join(tmpdir(), 'riffcord-image-'));
+    const prefix = testPrefix();
+    try {
+      for (const m of text.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)) {
+        // Docker's rule: a destination ending in "/" is a folder that receives each source by name.
+        const dest = resolve(app, m[2]);
+        for (const src of m[1].split(/\s+/)) cpSync(join(ROOT, src), m[2].endsWith('/') ? join(dest, basename(src)) : dest, { recursive: true });
+      }
+      symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
+      for (const m of text.matchAll(/^RUN (node .+)$/gm)) execSync(m[1], { cwd: app, stdio: 'pipe' });
+      const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]) as string[];
+      const child = spawn(cmd[0], cmd.slice(1), {
+        cwd: app,
+        env: { ...process.env, REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, RIFFCORD_MODELS_DIR: join(ROOT, 'models'), METRICS_PORT: '0', RIFFCORD_NO_DIST: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!out.includes('"worker ready"') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+        expect(out, out.slice(-2000)).toContain('"worker ready"');
+        // the compiled build ran, not the sources through tsx
+        expect(existsSync(join(app, 'dist', 'jobs', 'worker-main.js'))).toBe(true);
+        expect(out).not.toMatch(/tsx|Cannot find/);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      await deletePrefix(SHARED_REDIS, prefix);
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
