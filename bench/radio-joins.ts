@@ -5,7 +5,7 @@
  * fall against the previous clip's beat grid carried on past the join.
  *
  *   npx tsx bench/radio-joins.ts --models a-dir,b-dir [--clips 6] [--prompts "house,jazz sax,trap"]
- *                                [--crossfade S]
+ *                                [--crossfade S] [--denoising D]
  *
  * A model with beat seed images (riffcord-small v2) gets them as the worker gives them to radio
  * clips; one without (v1) runs text-to-image as its radio did. Tempo and phase come from an onset
@@ -30,6 +30,8 @@ const models = opt('--models', 'models/riffcord-small').split(',');
 const clipsPerRun = Number(opt('--clips', '6'));
 const prompts = opt('--prompts', 'house,jazz sax,trap').split(',');
 const crossfade = Number(opt('--crossfade', String(DEFAULT_RADIO_SETTINGS.crossfadeSeconds)));
+/** The radio's img2img strength on seed images: its default (src/voice/settings.ts) unless given. */
+const plan = { ...DEFAULT_RADIO_SETTINGS.plan, denoising: Number(opt('--denoising', String(DEFAULT_RADIO_SETTINGS.plan.denoising))) };
 const HOP_S = 0.01;
 
 function onsetEnvelope(audio: Float32Array, sampleRate: number): Float32Array {
@@ -81,7 +83,7 @@ function beatGrid(env: Float32Array): { period: number; phase: number } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-console.log(`radio joins: ${clipsPerRun} clips per prompt, prompts ${prompts.join(' | ')}, crossfade ${crossfade} s`);
+console.log(`radio joins: ${clipsPerRun} clips per prompt, prompts ${prompts.join(' | ')}, crossfade ${crossfade} s, denoising ${plan.denoising}`);
 for (const dir of models) {
   const model = await SdModel.load(dir, runtimeOptionsFromEnv());
   const gen = new DiffusionGenerator(model, { log: () => undefined });
@@ -95,7 +97,7 @@ for (const dir of models) {
     const seed = gen.beatSeedImage(prompt);
     if (seed) seeded.push(`${prompt}: ${seed.seedImageId} (${seed.beats} beats, joined over one beat)`);
     for (let k = 0; k < clipsPerRun; k++) {
-      const next = planNext(state, DEFAULT_RADIO_SETTINGS.plan);
+      const next = planNext(state, plan);
       state = next.state;
       const req: GenerationRequest = seed ? { ...next.clip.request, init: { seedImageId: seed.seedImageId } } : next.clip.request;
       const r = await gen.generate(req);
