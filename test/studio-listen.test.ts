@@ -12,7 +12,7 @@ import { startStudio, type RunningStudio } from '../src/studio/start.ts';
 import { DEFAULT_RADIO_SETTINGS } from '../src/voice/settings.ts';
 import { openPage, type BrowserSession } from './support/browser.ts';
 import { freePort, SHARED_REDIS } from './support/jobs-harness.ts';
-import { contiguityProblems, waitForProbe } from './support/studio-page.ts';
+import { contiguityProblems, probe, waitForProbe } from './support/studio-page.ts';
 import { RadioWorld } from './standin/voice/radio-world.ts';
 
 const secret = randomBytes(24).toString('hex');
@@ -81,5 +81,14 @@ describe('listen-along', () => {
     const stopped = await users[0].runSlashCommand(guild, text, 'radio stop').waitForOriginal((v) => !v.loading && v.content.length > 0, 10_000);
     expect(stopped.content).toMatch(/Radio stopped/);
     await tab!.page.waitForFunction("document.getElementById('now-playing').textContent.includes('The radio is not playing')", null, { timeout: 10_000 });
-  }, 30_000);
+    // The page's music ends with the radio: nothing is put on its timeline from now on (no repeat
+    // of the last clip), and the stop stays on the page past the length of a clip.
+    const atStop = await probe(tab!.page);
+    const clipSeconds = Math.max(...atStop.scheduled.map((s) => s.duration));
+    await new Promise((r) => setTimeout(r, (clipSeconds + 1) * 1000));
+    const later = await probe(tab!.page);
+    expect(later.scheduled.filter((s) => s.scheduledAt > atStop.ctxTime).map((s) => s.meta.index)).toEqual([]);
+    expect(await tab!.page.textContent('#now-playing')).toMatch(/The radio is not playing/);
+    expect(tab!.problems).toEqual([]);
+  }, 40_000);
 });

@@ -114,4 +114,68 @@ describe('the studio player, rendered', () => {
     expect(Math.max(...levels)).toBeLessThan(3.2);
     expect(tab.problems).toEqual([]);
   }, 60_000);
+
+  it('ends the music at stop(): a faded end, nothing waiting or already placed sounds, no repeat, and a later clip starts afresh with a fade-in', async () => {
+    const r = (await tab.page.evaluate(async () => {
+      const sr = 48_000;
+      const seconds = 6;
+      type Buffer = { getChannelData(ch: number): Float32Array; length: number };
+      type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
+      const w = globalThis as unknown as {
+        OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
+        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void; stop(): void } };
+      };
+      const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
+      const scheduled: unknown[] = [];
+      const player = new w.StudioPlayer.Player(0.25, { onScheduled: (s: unknown) => scheduled.push(s) }, 0.05, ctx);
+      const clip = (freq: number) => {
+        const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
+        for (let ch = 0; ch < 2; ch++) {
+          const d = b.getChannelData(ch);
+          for (let i = 0; i < d.length; i++) d[i] = 0.5 * Math.cos((2 * Math.PI * freq * i) / sr + 0.3);
+        }
+        return b;
+      };
+      // Two clips placed (the second from 1.3 s), a third waiting; the radio stops at 0.6 s, and
+      // a new radio's first clip comes at 3.5 s.
+      player.add(clip(220), { prompt: 'a' });
+      player.add(clip(330), { prompt: 'b' });
+      player.add(clip(440), { prompt: 'c' });
+      for (let q = 1; q < seconds * 10; q++) {
+        void ctx.suspend(q / 10).then(() => {
+          if (q === 6) player.stop();
+          if (q === 35) player.add(clip(550), { prompt: 'd' });
+          player.tick();
+          void ctx.resume();
+        });
+      }
+      const out = await ctx.startRendering();
+      return { left: Array.from(out.getChannelData(0)), scheduled, sampleRate: sr };
+    })) as Rendered;
+
+    const x = r.left;
+    const rms = (from: number, to: number) => {
+      const a = Math.round(from * r.sampleRate);
+      const b = Math.round(to * r.sampleRate);
+      let e = 0;
+      for (let i = a; i < b; i++) e += x[i] * x[i];
+      return Math.sqrt(e / (b - a));
+    };
+    const order = r.scheduled.map((s) => (s.meta as { prompt: string }).prompt);
+    // What was placed before the stop ('b' already on the timeline for 1.3 s), then the new radio's
+    // clip: 'c' (waiting at the stop) never, no repeat of 'b'; 'd' repeats as it runs dry, as music does.
+    expect(order.slice(0, 3)).toEqual(['a', 'b', 'd']);
+    expect(order.slice(3).every((p) => p === 'd')).toBe(true);
+    expect(rms(0.2, 0.5)).toBeGreaterThan(0.3); // playing before the stop
+    expect(rms(0.62, 0.8)).toBeGreaterThan(0.01); // fading, not cut
+    expect(rms(1.0, 3.5)).toBeLessThan(1e-4); // silent after the 0.3 s fade: 'b' (placed for 1.3 s) never sounds
+    const d = r.scheduled[2];
+    expect(d.looped).toBe(false);
+    expect(d.start).toBeGreaterThan(3.5);
+    expect(rms(d.start + 0.1, d.start + 0.5)).toBeGreaterThan(0.3);
+    let step = 0;
+    for (let i = Math.round(3.4 * r.sampleRate); i < x.length; i++) step = Math.max(step, Math.abs(x[i] - x[i - 1]));
+    expect(step).toBeLessThan(0.1); // the new start is faded in, not a click
+    expect(tab.problems).toEqual([]);
+  }, 60_000);
 });

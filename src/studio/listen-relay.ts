@@ -13,6 +13,11 @@ type Listener = (m: ServerMessage) => void;
 
 export class ListenRelay {
   private readonly guilds = new Map<string, Set<Listener>>();
+  /**
+   * Each guild's events are relayed in the order the radio published them: a clip waits for its
+   * audio to be copied, and a state published after it (the stop, above all) must not overtake it.
+   */
+  private readonly inOrder = new Map<string, Promise<void>>();
 
   constructor(
     private readonly redis: RedisConnection,
@@ -21,7 +26,18 @@ export class ListenRelay {
     private readonly clips: ClipCache,
     private readonly log: Logger,
   ) {
-    subscriber.on('message', (channel: string, raw: string) => void this.onMessage(channel, raw));
+    subscriber.on('message', (channel: string, raw: string) => this.enqueue(channel, raw));
+  }
+
+  private enqueue(channel: string, raw: string): void {
+    const guildId = channel.slice(`${this.prefix}:listen:`.length);
+    const next = (this.inOrder.get(guildId) ?? Promise.resolve())
+      .then(() => this.relay(guildId, raw))
+      .catch((err: unknown) => this.warn(err, guildId));
+    this.inOrder.set(guildId, next);
+    void next.then(() => {
+      if (this.inOrder.get(guildId) === next) this.inOrder.delete(guildId);
+    });
   }
 
   /** A page joins a guild's radio; returns the function that makes it leave. */
@@ -46,8 +62,7 @@ export class ListenRelay {
     };
   }
 
-  private async onMessage(channel: string, raw: string): Promise<void> {
-    const guildId = channel.slice(`${this.prefix}:listen:`.length);
+  private async relay(guildId: string, raw: string): Promise<void> {
     const listeners = this.guilds.get(guildId);
     if (!listeners?.size) return;
     let e: ListenEvent;
@@ -61,11 +76,12 @@ export class ListenRelay {
       return;
     }
     const [audio, png] = await Promise.all([this.redis.getBuffer(e.audioKey), this.redis.getBuffer(e.pngKey)]);
+    if (!this.guilds.get(guildId)?.size) return;
     if (!audio || !png) return this.warn(new Error('a radio clip expired before the studio copied it'), guildId);
     const name = radioClipNameOf(e.prompt, e.index);
     const id = this.clips.put({ audio, png, mime: 'audio/wav', ext: AUDIO_EXTENSIONS.wav, name });
     const clip = { id, index: e.index, prompt: e.prompt, target: e.target, seed: 0, alpha: e.alpha, denoising: 0, seedImage: '', audioUrl: `/api/clips/${id}/audio`, fileName: `${name}${AUDIO_EXTENSIONS.wav}`, pngUrl: `/api/clips/${id}/png`, generationMs: 0 };
-    for (const l of listeners) l({ type: 'clip', clip });
+    for (const l of this.guilds.get(guildId) ?? []) l({ type: 'clip', clip });
   }
 
   private warn(err: unknown, guildId: string): void {

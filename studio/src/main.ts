@@ -60,6 +60,14 @@ let lastError: string | null = null;
 const listenToken = /^\/listen\/([^/]+)$/.exec(location.pathname)?.[1] ?? null;
 /** Listen-along: clips count only once the listener pressed Listen (before that they would pile up behind the radio). */
 let listening = false;
+/**
+ * Listen-along: the radio said it stopped. Counts the stops, so a clip still being fetched when
+ * one comes is dropped; the page's music ends with the voice channel's.
+ */
+let radioStops = 0;
+let radioStopped = false;
+/** Timers that show each scheduled clip as it starts; a stop cancels those not yet due. */
+const showTimers = new Set<number>();
 
 function banner(text: string | null, kind: 'warn' | 'info' = 'warn'): void {
   ui.banner.hidden = !text;
@@ -101,7 +109,11 @@ function ensurePlayer(startDelay?: number): Player<ClipInfo> {
         probe.scheduled.push(s);
         if (probe.firstSoundAt === null) probe.firstSoundAt = performance.now() + (s.start - s.scheduledAt) * 1000;
         void timeline?.add(s.meta.pngUrl, s.start, s.duration).catch(() => undefined);
-        window.setTimeout(() => showPlaying(s), Math.max(0, (s.start - player!.ctx.currentTime) * 1000));
+        const timer = window.setTimeout(() => {
+          showTimers.delete(timer);
+          showPlaying(s);
+        }, Math.max(0, (s.start - player!.ctx.currentTime) * 1000));
+        showTimers.add(timer);
         topUp();
       },
       onBehind: (b) => {
@@ -135,6 +147,9 @@ function showPlaying(s: Scheduled<ClipInfo>): void {
 async function onClip(clip: ClipInfo): Promise<void> {
   if (!listenToken) asked = Math.max(0, asked - 1);
   else if (!listening) return;
+  // A clip relayed after the stop belongs to a radio started again.
+  radioStopped = false;
+  const stops = radioStops;
   probe.received.push(clip);
   lastError = null;
   refreshBanner();
@@ -146,7 +161,9 @@ async function onClip(clip: ClipInfo): Promise<void> {
     topUp();
     return;
   }
-  p.add(await p.decode(await res.arrayBuffer()), clip);
+  const audio = await p.decode(await res.arrayBuffer());
+  if (stops !== radioStops) return;
+  p.add(audio, clip);
   topUp();
 }
 
@@ -163,8 +180,19 @@ function onError(message: string, retryAfterSeconds: number | null): void {
   }
 }
 
+/** Listen-along: the radio stopped, so the page's music ends too (it would otherwise repeat the last clip). */
+function endRadioMusic(): void {
+  if (radioStopped) return;
+  radioStopped = true;
+  radioStops++;
+  player?.stop();
+  for (const t of showTimers) window.clearTimeout(t);
+  showTimers.clear();
+}
+
 function showRadio(r: RadioView): void {
   ui.radio.hidden = false;
+  if (r.stopped) endRadioMusic();
   if (r.stopped) ui.nowPlaying.textContent = `The radio is not playing: ${r.stopped}`;
   else if (!player?.started) ui.nowPlaying.textContent = `Radio: “${r.prompt}”${r.nextTarget ? ` → next “${r.nextTarget}”` : ''} · ${r.listeners} listening in the voice channel`;
   ui.votes.replaceChildren(

@@ -2,7 +2,7 @@
  * Gapless playback on one Web Audio timeline. Each clip starts `crossfade` seconds before the
  * previous one ends and the two are joined with the radio's equal-power (sine/cosine) fades. A
  * clip is scheduled a little before it is due; when none has arrived by then, the last clip plays
- * again (falling behind) rather than leaving silence.
+ * again (falling behind) rather than leaving silence, until stop() ends the music.
  */
 
 export interface Scheduled<M> {
@@ -32,14 +32,18 @@ const TICK_MS = 100;
 const CURVE_POINTS = 64;
 /** Pause and resume fade the whole output over this long: immediate to the ear, and no click. */
 const PAUSE_RAMP_SECONDS = 0.015;
+/** stop() fades what is playing out over this long: the end of the music, not a cut. */
+const STOP_FADE_SECONDS = 0.3;
 
 export class Player<M> {
   readonly ctx: AudioContext;
   readonly scheduled: Scheduled<M>[] = [];
-  private readonly out: GainNode;
+  private out: GainNode;
   private readonly waiting: { buffer: AudioBuffer; meta: M }[] = [];
   private last: { buffer: AudioBuffer; meta: M } | null = null;
   private endAt = 0;
+  /** stop() ended the music: the next clip added starts afresh instead of joining the last. */
+  private stopped = false;
   private timer: number | null = null;
   private behind = false;
   private readonly manualTicks: boolean;
@@ -90,7 +94,7 @@ export class Player<M> {
 
   add(buffer: AudioBuffer, meta: M): void {
     this.waiting.push({ buffer, meta });
-    if (!this.started) this.place(this.ctx.currentTime + this.startDelay);
+    if (!this.started || this.stopped) this.place(this.ctx.currentTime + this.startDelay);
     if (this.timer === null && !this.manualTicks) this.timer = window.setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -124,7 +128,7 @@ export class Player<M> {
   /** Schedules the next clip when the timeline is about to run dry (every 100 ms, or by a test). */
   tick(): void {
     // A paused page schedules nothing; a test's offline render is suspended at each of its ticks.
-    if ((this.ctx.state !== 'running' && !this.manualTicks) || !this.started) return;
+    if ((this.ctx.state !== 'running' && !this.manualTicks) || !this.started || this.stopped) return;
     if (this.endAt - this.ctx.currentTime < LEAD_SECONDS) this.place(this.endAt - this.crossfade);
   }
 
@@ -142,7 +146,8 @@ export class Player<M> {
       this.behind = looped;
       this.events.onBehind?.(looped);
     }
-    const first = !this.started;
+    const first = !this.started || this.stopped;
+    this.stopped = false;
     const source = this.ctx.createBufferSource();
     source.buffer = clip.buffer;
     const gain = this.ctx.createGain();
@@ -165,6 +170,31 @@ export class Player<M> {
     this.endAt = start + duration;
     this.last = clip;
     this.events.onScheduled?.(s);
+  }
+
+  /**
+   * Ends the music: what plays now fades out, clips waiting or already put on the timeline for
+   * later never sound, and nothing repeats. A clip added afterwards starts a new run of music.
+   */
+  stop(): void {
+    const now = this.ctx.currentTime;
+    const old = this.out;
+    old.gain.cancelScheduledValues(now);
+    old.gain.setValueAtTime(old.gain.value, now);
+    old.gain.linearRampToValueAtTime(0, now + STOP_FADE_SECONDS);
+    // Every source scheduled so far plays into the faded node; later clips get a fresh one.
+    this.out = this.ctx.createGain();
+    this.out.gain.value = old.gain.value;
+    this.out.connect(this.ctx.destination);
+    if (!this.manualTicks) window.setTimeout(() => old.disconnect(), STOP_FADE_SECONDS * 1000 + 100);
+    this.waiting.length = 0;
+    this.last = null;
+    this.stopped = true;
+    for (let i = this.scheduled.length - 1; i >= 0 && this.scheduled[i].start > now; i--) this.scheduled.pop();
+    if (this.behind) {
+      this.behind = false;
+      this.events.onBehind?.(false);
+    }
   }
 
   close(): void {
