@@ -77,24 +77,32 @@ describe('CrossfadeStream', () => {
     s.destroy();
   });
 
-  it('fades a clip on a beat grid in over exactly one beat, so its beats run on across the join', async () => {
+  it('fades a clip on a beat grid in over whole beats, so its beats and its kick-snare pattern run on across the join', async () => {
     const beat = 0.15;
-    const clicks = (beats: number): Float32Array => {
+    // The seed loops' pattern: a loud kick on even beats, a softer snare on odd ones.
+    const pattern = (beats: number): Float32Array => {
       const x = new Float32Array(Math.round(beats * beat * SAMPLE_RATE));
-      for (let b = 0; b < beats; b++) x[Math.round(b * beat * SAMPLE_RATE)] = 0.9;
+      for (let b = 0; b < beats; b++) x[Math.round(b * beat * SAMPLE_RATE)] = b % 2 === 0 ? 0.9 : 0.45;
       return x;
     };
-    const s = new CrossfadeStream<string>({ crossfadeSeconds: 0.25 });
-    const fadeInSeconds = beatJoinSeconds(4 * beat, 4);
-    expect(fadeInSeconds).toBeCloseTo(beat, 9);
-    for (const name of ['a', 'b', 'c']) s.enqueue({ ...clip(name, clicks(4)), fadeInSeconds });
-    s.end();
-    const out = await read(s, 200);
-    const peaks: number[] = [];
-    for (let i = 0; i < out.length; i++) if (Math.abs(out[i]) > 0.3) peaks.push(i);
-    expect(peaks.length).toBeGreaterThanOrEqual(9);
-    // Every click one beat after the last, joins included (a 0.25 s crossfade would put them 0.1 s off).
-    for (let k = 1; k < peaks.length; k++) expect(Math.abs(peaks[k] - peaks[k - 1] - beat * SAMPLE_RATE)).toBeLessThanOrEqual(1);
+    for (const beats of [4, 5]) {
+      const s = new CrossfadeStream<string>({ crossfadeSeconds: 0.25 });
+      const fadeInSeconds = beatJoinSeconds(beats * beat, beats);
+      // Even: two beats (the next clip moves by 2 beats, one whole pattern); odd: one beat.
+      expect(fadeInSeconds).toBeCloseTo(beat * (beats % 2 === 0 ? 2 : 1), 9);
+      for (const name of ['a', 'b', 'c']) s.enqueue({ ...clip(name, pattern(beats)), fadeInSeconds });
+      s.end();
+      const out = await read(s, 200);
+      const peaks: { at: number; loud: boolean }[] = [];
+      for (let i = 0; i < out.length; i++) if (Math.abs(out[i]) > 0.3) peaks.push({ at: i, loud: Math.abs(out[i]) > 0.7 });
+      expect(peaks.length).toBeGreaterThanOrEqual(2 * beats);
+      for (let k = 1; k < peaks.length; k++) {
+        // Every beat one beat after the last, joins included (a 0.25 s crossfade would put them 0.1 s off),
+        expect(Math.abs(peaks[k].at - peaks[k - 1].at - beat * SAMPLE_RATE), `${beats} beats, peak ${k}`).toBeLessThanOrEqual(1);
+        // and kick and snare still alternate (a one-beat join of an even count plays two snares in a row).
+        expect(peaks[k].loud, `${beats} beats, peak ${k}`).toBe(!peaks[k - 1].loud);
+      }
+    }
     expect(beatJoinSeconds(5.12, undefined)).toBeUndefined();
   });
 
