@@ -7,11 +7,13 @@
  *
  *   npx tsx bench/model-quality.ts [--model dir] [--corpus data/corpus2] [--out data/eval] [--seeds 8]
  *                                  [--steps N] [--guidance G] [--common-seeds 1] [--no-audio]
+ *                                  [--styles a,b]
  *
  * Prompt per style: the style's caption in the model's lexicon (e.g. "jazz sax"), seeds 1..N.
  * Common prompts: training/common-prompts.json, as typed. Morphs: 3 style pairs at 5 alphas.
  * Also: VAE reconstruction error and near-white background share on held-out clips, prompt to
- * image and prompt to audio times (medians), model size.
+ * image and prompt to audio times (medians), model size. --styles scores only those styles (no
+ * common prompts, morphs or VAE: a quick look at a few).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ const out = opt('--out', 'data/eval');
 const seeds = Number(opt('--seeds', '8'));
 const commonSeeds = Number(opt('--common-seeds', '1'));
 const withAudio = !args.includes('--no-audio');
+const onlyStyles = args.includes('--styles') ? opt('--styles', '').split(',').filter(Boolean) : null;
 const MORPHS: Array<[string, string]> = [
   ['techno_drums', 'church_organ_bells'],
   ['jazz_sax', 'rock_guitar'],
@@ -82,18 +85,19 @@ const run = async (req: GenerationRequest, dir: string, name: string) => {
 };
 const input = (prompt: string, seed: number) => ({ prompt, seed, guidance, denoising: d.denoising });
 
-const styles = Object.keys(lexicon.data.styles);
+const styles = onlyStyles ?? Object.keys(lexicon.data.styles);
+for (const s of styles) if (!(s in lexicon.data.styles)) throw new Error(`--styles: ${s} is not one of the model's styles`);
 for (const style of styles) {
   const prompt = lexicon.data.styles[style].caption;
   for (let seed = 1; seed <= seeds; seed++) await run({ start: input(prompt, seed), steps }, 'gen', `${style}__${seed}`);
   console.log(`${style}: "${prompt}" x ${seeds} seeds`);
 }
-const common = JSON.parse(readFileSync('training/common-prompts.json', 'utf8')) as { prompts: [string, string][] };
+const common = onlyStyles ? { prompts: [] } : (JSON.parse(readFileSync('training/common-prompts.json', 'utf8')) as { prompts: [string, string][] });
 for (const [i, [prompt, style]] of common.prompts.entries()) {
   for (let seed = 1; seed <= commonSeeds; seed++) await run({ start: input(prompt, 100 + seed), steps }, 'common', `${style}__${i}_${seed}`);
 }
 console.log(`common prompts: ${common.prompts.length} x ${commonSeeds} seeds`);
-for (const [a, b] of MORPHS) {
+for (const [a, b] of onlyStyles ? [] : MORPHS) {
   const pa = lexicon.data.styles[a].caption;
   const pb = lexicon.data.styles[b].caption;
   for (const seed of [1, 2]) {
@@ -109,7 +113,7 @@ for (const [a, b] of MORPHS) {
 // VAE round trip of every held-out clip (encode -> decode), as the model serves it.
 const clips = readFileSync(join(corpus, 'clips.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string });
 const images = readFileSync(join(corpus, 'images.u8'));
-const held = clips.map((c, i) => (c.split === 'test' ? i : -1)).filter((i) => i >= 0);
+const held = onlyStyles ? [] : clips.map((c, i) => (c.split === 'test' ? i : -1)).filter((i) => i >= 0);
 const vaeOut = new Uint8Array(held.length * SIZE * SIZE);
 for (const [k, i] of held.entries()) {
   const px = new Float32Array(3 * SIZE * SIZE);
@@ -122,11 +126,11 @@ for (const [k, i] of held.entries()) {
   const rec = await model.decode(await model.encode(px));
   for (let p = 0; p < SIZE * SIZE; p++) vaeOut[k * SIZE * SIZE + p] = Math.max(0, Math.min(255, Math.round((rec[p] + 1) * 127.5)));
 }
-writeFileSync(join(out, 'vae', 'heldout_recon.u8'), vaeOut);
+if (held.length) writeFileSync(join(out, 'vae', 'heldout_recon.u8'), vaeOut);
 
 // The ceiling in the audio domain: held-out real images through the same image -> audio -> image
 // round trip as generated ones (the first --real-audio per style).
-const realPerStyle = Number(opt('--real-audio', '2'));
+const realPerStyle = onlyStyles ? 0 : Number(opt('--real-audio', '2'));
 if (withAudio && realPerStyle > 0) {
   const meta = readFileSync(join(corpus, 'clips.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string; style: string; id: string });
   const taken = new Map<string, number>();

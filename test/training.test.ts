@@ -40,7 +40,7 @@ describe.skipIf(reason !== undefined)('training recipe (tiny corpus)', () => {
   const model = join(work, 'model');
 
   it('renders, converts, trains, resumes and exports', { timeout: 600_000 }, () => {
-    run(PY, ['training/render_corpus.py', '--per-style', '2', '--styles', 'techno_drums,piano_ballad', '--out', corpus, '--workers', '1']);
+    run(PY, ['training/render_corpus.py', '--per-style', '2', '--styles', 'techno_drums,piano_ballad', '--out', corpus, '--workers', '1', '--fallback-sounds']);
     const clips = readFileSync(join(corpus, 'clips.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(clips).toHaveLength(4);
     expect(clips[0].captions.length).toBeGreaterThan(5);

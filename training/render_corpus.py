@@ -120,7 +120,18 @@ def main():
     ap.add_argument("--out", default="data/corpus")
     ap.add_argument("--styles", default=",".join(STYLES))
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fallback-sounds", action="store_true",
+                    help="render with FluidR3 GM and General MIDI drums when MuseScore General or Sonic Pi's samples "
+                         "are missing (a different corpus from the one riffcord-small was trained on)")
     a = ap.parse_args()
+    missing = [pkg for pkg, ok in (("musescore-general-soundfont-lossless", SOUNDFONT == SOUNDFONTS[0]),
+                                   ("sonic-pi-samples", drumkit.available())) if not ok]
+    if missing and not a.fallback_sounds:
+        sys.exit(f"riffcord-small's corpus is rendered with MuseScore General and Sonic Pi's drum samples; missing: "
+                 f"{', '.join(missing)}. Install them (apt-get install {' '.join(missing)}), or pass --fallback-sounds "
+                 f"to render with FluidR3 GM and General MIDI drums instead (a different corpus: a model trained or "
+                 f"scored on it does not match the shipped one).")
+    print(f"sounds: {os.path.basename(SOUNDFONT)}, drums: {'Sonic Pi samples' if drumkit.available() else 'General MIDI (soundfont)'}")
     styles = [s for s in a.styles.split(",") if s]
     for s in styles:
         if s not in STYLES:
