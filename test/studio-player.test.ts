@@ -13,11 +13,54 @@ import { contiguityProblems, type ScheduledView } from './support/studio-page.ts
 let tab: BrowserSession;
 let bundle: string;
 
+/**
+ * Page-side set-up both tests share: an OfflineAudioContext of `seconds`, the page's Player on it
+ * (0.25 s crossfade) recording what it schedules, test clips of 1.5 s cosines that start at half
+ * scale, and render() for the left channel.
+ */
+const PLAYER_RIG = `
+globalThis.playerRig = (seconds) => {
+  const sr = 48000;
+  const ctx = new OfflineAudioContext(2, sr * seconds, sr);
+  const scheduled = [];
+  const player = new StudioPlayer.Player(0.25, { onScheduled: (s) => scheduled.push(s) }, 0.05, ctx);
+  const clip = (freq) => {
+    const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
+    for (let ch = 0; ch < 2; ch++) {
+      const d = b.getChannelData(ch);
+      for (let i = 0; i < d.length; i++) d[i] = 0.5 * Math.cos((2 * Math.PI * freq * i) / sr + 0.3);
+    }
+    return b;
+  };
+  // The player's 100 ms tick on the render's own clock, with the test's actions at tick q first.
+  const everyTick = (act) => {
+    for (let q = 1; q < seconds * 10; q++) {
+      void ctx.suspend(q / 10).then(() => {
+        act(q);
+        player.tick();
+        void ctx.resume();
+      });
+    }
+  };
+  const render = async () => ({ left: Array.from((await ctx.startRendering()).getChannelData(0)), scheduled, sampleRate: sr });
+  return { player, clip, everyTick, render };
+};
+`;
+
+/** The rig as the tests' TypeScript sees it (it has no DOM library). */
+type PlayerRig = {
+  player: { add(b: unknown, m: unknown): void; rampOutput(to: 0 | 1): number; stop(): void };
+  clip(freq: number): unknown;
+  everyTick(act: (q: number) => void): void;
+  render(): Promise<unknown>;
+};
+
 beforeAll(async () => {
   const out = await build({ entryPoints: ['studio/src/player.ts'], bundle: true, format: 'iife', globalName: 'StudioPlayer', write: false, target: 'es2022' });
   bundle = out.outputFiles[0].text;
   tab = await openPage('about:blank');
   await tab.page.addScriptTag({ content: bundle });
+  await tab.page.addScriptTag({ content: PLAYER_RIG });
 }, 60_000);
 afterAll(async () => {
   await tab?.close();
@@ -32,44 +75,18 @@ interface Rendered {
 describe('the studio player, rendered', () => {
   it('starts, crossfades, repeats, pauses and resumes without a click or a dip: every join equal-power, every start and stop faded', async () => {
     const r = (await tab.page.evaluate(async () => {
-      const sr = 48_000;
-      const seconds = 6;
-      // The page's own types (the tests' TypeScript has no DOM library).
-      type Buffer = { getChannelData(ch: number): Float32Array; length: number };
-      type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
-      const w = globalThis as unknown as {
-        OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
-        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void; rampOutput(to: 0 | 1): number } };
-      };
-      const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
-      const scheduled: unknown[] = [];
-      const P = w.StudioPlayer;
-      const player = new P.Player(0.25, { onScheduled: (s: unknown) => scheduled.push(s) }, 0.05, ctx);
-      const clip = (freq: number) => {
-        const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
-        for (let ch = 0; ch < 2; ch++) {
-          const d = b.getChannelData(ch);
-          for (let i = 0; i < d.length; i++) d[i] = 0.5 * Math.cos((2 * Math.PI * freq * i) / sr + 0.3);
-        }
-        return b;
-      };
+      const { player, clip, everyTick, render } = (globalThis as unknown as { playerRig(seconds: number): PlayerRig }).playerRig(6);
       player.add(clip(220), { prompt: 'a', seed: 1 });
       player.add(clip(330), { prompt: 'b', seed: 2 });
-      // The player's 100 ms tick, on the render's own clock; the third clip arrives at 1 s, after the
-      // first two are on the timeline; after it nothing comes, so the last clip repeats.
-      for (let q = 1; q < seconds * 10; q++) {
-        const at = q / 10;
-        void ctx.suspend(at).then(() => {
-          if (q === 10) player.add(clip(440), { prompt: 'c', seed: 3 });
-          // What pause and resume do to the sound (their clock stop aside): at 4.5 s and 4.8 s.
-          if (q === 45) player.rampOutput(0);
-          if (q === 48) player.rampOutput(1);
-          player.tick();
-          void ctx.resume();
-        });
-      }
-      const out = await ctx.startRendering();
-      return { left: Array.from(out.getChannelData(0)), scheduled, sampleRate: sr };
+      // The third clip arrives at 1 s, after the first two are on the timeline; after it nothing
+      // comes, so the last clip repeats. Pause and resume's effect on the sound (their clock stop
+      // aside) at 4.5 s and 4.8 s.
+      everyTick((q) => {
+        if (q === 10) player.add(clip(440), { prompt: 'c', seed: 3 });
+        if (q === 45) player.rampOutput(0);
+        if (q === 48) player.rampOutput(1);
+      });
+      return render();
     })) as Rendered;
 
     // On one timeline, each clip where the previous one's crossfade begins; the third is the last
@@ -116,42 +133,20 @@ describe('the studio player, rendered', () => {
   }, 60_000);
 
   it('ends the music at stop(): a faded end, nothing waiting or already placed sounds, no repeat, and a later clip starts afresh with a fade-in', async () => {
-    const r = (await tab.page.evaluate(async () => {
-      const sr = 48_000;
-      const seconds = 6;
-      type Buffer = { getChannelData(ch: number): Float32Array; length: number };
-      type Offline = { createBuffer(ch: number, n: number, sr: number): Buffer; suspend(t: number): Promise<void>; resume(): Promise<void>; startRendering(): Promise<Buffer> };
-      const w = globalThis as unknown as {
-        OfflineAudioContext: new (ch: number, n: number, sr: number) => Offline;
-        StudioPlayer: { Player: new (...a: unknown[]) => { add(b: Buffer, m: unknown): void; tick(): void; stop(): void } };
-      };
-      const ctx = new w.OfflineAudioContext(2, sr * seconds, sr);
-      const scheduled: unknown[] = [];
-      const player = new w.StudioPlayer.Player(0.25, { onScheduled: (s: unknown) => scheduled.push(s) }, 0.05, ctx);
-      const clip = (freq: number) => {
-        const b = ctx.createBuffer(2, Math.round(sr * 1.5), sr);
-        for (let ch = 0; ch < 2; ch++) {
-          const d = b.getChannelData(ch);
-          for (let i = 0; i < d.length; i++) d[i] = 0.5 * Math.cos((2 * Math.PI * freq * i) / sr + 0.3);
-        }
-        return b;
-      };
+    const seconds = 6;
+    const r = (await tab.page.evaluate(async (seconds) => {
+      const { player, clip, everyTick, render } = (globalThis as unknown as { playerRig(seconds: number): PlayerRig }).playerRig(seconds);
       // Two clips placed (the second from 1.3 s), a third waiting; the radio stops at 0.6 s, and
       // a new radio's first clip comes at 3.5 s.
       player.add(clip(220), { prompt: 'a' });
       player.add(clip(330), { prompt: 'b' });
       player.add(clip(440), { prompt: 'c' });
-      for (let q = 1; q < seconds * 10; q++) {
-        void ctx.suspend(q / 10).then(() => {
-          if (q === 6) player.stop();
-          if (q === 35) player.add(clip(550), { prompt: 'd' });
-          player.tick();
-          void ctx.resume();
-        });
-      }
-      const out = await ctx.startRendering();
-      return { left: Array.from(out.getChannelData(0)), scheduled, sampleRate: sr };
-    })) as Rendered;
+      everyTick((q) => {
+        if (q === 6) player.stop();
+        if (q === 35) player.add(clip(550), { prompt: 'd' });
+      });
+      return render();
+    }, seconds)) as Rendered;
 
     const x = r.left;
     const rms = (from: number, to: number) => {
