@@ -192,9 +192,10 @@ function endRadioMusic(): void {
 
 function showRadio(r: RadioView): void {
   ui.radio.hidden = false;
-  if (r.stopped) endRadioMusic();
-  if (r.stopped) ui.nowPlaying.textContent = `The radio is not playing: ${r.stopped}`;
-  else if (!player?.started) ui.nowPlaying.textContent = `Radio: “${r.prompt}”${r.nextTarget ? ` → next “${r.nextTarget}”` : ''} · ${r.listeners} listening in the voice channel`;
+  if (r.stopped) {
+    endRadioMusic();
+    ui.nowPlaying.textContent = `The radio is not playing: ${r.stopped}`;
+  } else if (!player?.started) ui.nowPlaying.textContent = `Radio: “${r.prompt}”${r.nextTarget ? ` → next “${r.nextTarget}”` : ''} · ${r.listeners} listening in the voice channel`;
   ui.votes.replaceChildren(
     ...(r.suggestions.length ? r.suggestions : [{ prompt: 'no suggestions yet (use /radio suggest in Discord)', votes: -1 }]).map((s) => {
       const li = document.createElement('li');
