@@ -20,7 +20,7 @@ import { runtimeOptionsFromEnv } from '../src/pipeline/diffusion/session.ts';
 import type { GenerationRequest } from '../src/pipeline/generation.ts';
 import { audioToMel } from '../src/pipeline/spectrogram/converter.ts';
 import { RIFFUSION_DEFAULTS } from '../src/pipeline/spectrogram/params.ts';
-import { beatJoinSeconds } from '../src/voice/crossfade-stream.ts';
+import { beatJoinSeconds } from '../src/voice/beat-join.ts';
 import { DEFAULT_RADIO_SETTINGS } from '../src/voice/settings.ts';
 import { initialPlan, planNext } from '../src/voice/plan.ts';
 

@@ -1,6 +1,7 @@
 /** The radio's pure parts: the crossfading stream, the generation planner and vote rounds. */
 import { describe, expect, it } from 'vitest';
-import { beatJoinSeconds, CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type StreamClip } from '../src/voice/crossfade-stream.ts';
+import { beatJoinSeconds } from '../src/voice/beat-join.ts';
+import { CrossfadeStream, FRAME_SAMPLES, SAMPLE_RATE, type StreamClip } from '../src/voice/crossfade-stream.ts';
 import { initialPlan, planNext, retarget, type PlanSettings } from '../src/voice/plan.ts';
 import { radioSettingsFromEnv, RadioSettingsError } from '../src/voice/settings.ts';
 import { VoteRound } from '../src/voice/votes.ts';

@@ -41,7 +41,7 @@ describe('the listen-along relay', () => {
 
     const audio = Buffer.alloc(2_000_000, 7); // a large clip: its copy takes a while
     await publisher.multi().set(keys.audio(0), audio, 'EX', 60).set(keys.png(0), Buffer.from('png'), 'EX', 60).exec();
-    const clip: ListenEvent = { type: 'clip', audioKey: keys.audio(0), pngKey: keys.png(0), index: 0, prompt: 'lofi piano', target: null, alpha: 0, looped: false, seconds: 5.12 };
+    const clip: ListenEvent = { type: 'clip', audioKey: keys.audio(0), pngKey: keys.png(0), index: 0, prompt: 'lofi piano', target: null, alpha: 0, looped: false, seconds: 5.12, fadeInSeconds: 1.024 };
     const playing: ListenEvent = { type: 'state', state: state(null) };
     const stopped: ListenEvent = { type: 'state', state: state('stopped by a member') };
     // One round trip: the three messages reach the relay together.
@@ -49,6 +49,8 @@ describe('the listen-along relay', () => {
 
     await expect.poll(() => got.length, { timeout: 5000 }).toBe(3);
     expect(got.map((m) => (m.type === 'radio' ? `radio:${m.radio.stopped ?? 'playing'}` : m.type))).toEqual(['clip', 'radio:playing', 'radio:stopped by a member']);
+    // The radio's beat join travels with the clip, so the page joins it as the voice channel did.
+    expect(got[0].type === 'clip' && got[0].clip.fadeInSeconds).toBe(1.024);
     leave();
   });
 });

@@ -49,7 +49,7 @@ globalThis.playerRig = (seconds) => {
 
 /** The rig as the tests' TypeScript sees it (it has no DOM library). */
 type PlayerRig = {
-  player: { add(b: unknown, m: unknown): void; rampOutput(to: 0 | 1): number; stop(): void };
+  player: { add(b: unknown, m: unknown, fadeIn?: number): void; rampOutput(to: 0 | 1): number; stop(): void };
   clip(freq: number): unknown;
   everyTick(act: (q: number) => void): void;
   render(): Promise<unknown>;
@@ -171,6 +171,40 @@ describe('the studio player, rendered', () => {
     let step = 0;
     for (let i = Math.round(3.4 * r.sampleRate); i < x.length; i++) step = Math.max(step, Math.abs(x[i] - x[i - 1]));
     expect(step).toBeLessThan(0.1); // the new start is faded in, not a click
+    expect(tab.problems).toEqual([]);
+  }, 60_000);
+
+  it("joins a clip with its own fade-in (a beat join) over exactly that long, with the previous clip's fade-out matched to it", async () => {
+    const r = (await tab.page.evaluate(async () => {
+      const { player, clip, everyTick, render } = (globalThis as unknown as { playerRig(seconds: number): PlayerRig }).playerRig(5);
+      player.add(clip(220), { prompt: 'a' });
+      player.add(clip(330), { prompt: 'b', fadeInSeconds: 0.6 }, 0.6);
+      player.add(clip(440), { prompt: 'c', fadeInSeconds: 0.4 }, 0.4);
+      everyTick(() => undefined);
+      return render();
+    })) as Rendered;
+    expect(contiguityProblems(r.scheduled, 0.25)).toEqual([]);
+    expect(r.scheduled.slice(0, 3).map((s) => [(s.meta as { prompt: string }).prompt, s.start])).toEqual([
+      ['a', expect.closeTo(0.05, 3)],
+      ['b', expect.closeTo(0.05 + 1.5 - 0.6, 3)],
+      ['c', expect.closeTo(0.95 + 1.5 - 0.4, 3)],
+    ]);
+    const x = r.left;
+    let step = 0;
+    let stepAt = 0;
+    for (let i = 1; i < x.length; i++) if (Math.abs(x[i] - x[i - 1]) > step) [step, stepAt] = [Math.abs(x[i] - x[i - 1]), i / r.sampleRate];
+    expect(step, `at ${stepAt.toFixed(3)} s; scheduled ${JSON.stringify(r.scheduled.map((s) => [s.start.toFixed(3), s.fadeIn]))}`).toBeLessThan(0.08);
+    // Equal-power over each join's whole length (a to b, b to c; then c repeats, correlated with
+    // itself): the level stays at the tone's within a dB.
+    const win = Math.round(0.05 * r.sampleRate);
+    const levels: number[] = [];
+    for (let at = Math.round(0.1 * r.sampleRate); at + win <= Math.round(3.1 * r.sampleRate); at += win) {
+      let e = 0;
+      for (let i = at; i < at + win; i++) e += x[i] * x[i];
+      levels.push(20 * Math.log10(Math.sqrt(e / win) / (0.5 / Math.SQRT2)));
+    }
+    expect(Math.min(...levels)).toBeGreaterThan(-1);
+    expect(Math.max(...levels)).toBeLessThan(1);
     expect(tab.problems).toEqual([]);
   }, 60_000);
 });

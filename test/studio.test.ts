@@ -6,12 +6,16 @@
  * (RADIO_TRANSITION_CLIPS) to keep the file short; the plan's step count is the variable.
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLexicon } from '../src/pipeline/diffusion/lexicon.ts';
 import { ensurePageBuilt } from '../src/studio/page-build.ts';
+import { beatJoinSeconds } from '../src/voice/beat-join.ts';
 import { makeListenToken } from '../src/studio/listen-token.ts';
 import { openPage, type BrowserSession } from './support/browser.ts';
 import { deletePrefix, SHARED_REDIS, startWorkerChild, stopChild, testPrefix, type WorkerChild } from './support/jobs-harness.ts';
+import { repoRoot } from './support/paths.ts';
 import { contiguityProblems, probe, waitForProbe } from './support/studio-page.ts';
 
 const SEED_IMAGES_FILLED = "document.getElementById('seed-image').options.length > 1";
@@ -66,6 +70,12 @@ describe('the studio page', () => {
     expect(p.ctxState).toBe('running');
     expect(p.ctxTime).toBeGreaterThan(p.scheduled[0].start); // the timeline moves: sound is playing
     expect(contiguityProblems(p.scheduled, p.crossfade)).toEqual([]);
+    // The seed image left at auto: the clips come from the style's beat loop and join on the beat,
+    // as the radio joins them (whole kick-snare cycles), not over the plain crossfade.
+    const loop = loadLexicon(resolve(repoRoot, 'models/riffcord-small'))!.beatSeedImage('smooth jazz saxophone')!;
+    const beatJoin = beatJoinSeconds(5.12, loop.beats)!;
+    expect(p.received.slice(0, 3).map((c) => c.fadeInSeconds)).toEqual([beatJoin, beatJoin, beatJoin].map((f) => expect.closeTo(f, 2)));
+    expect(p.scheduled.filter((s) => !s.looped).slice(1, 3).map((s) => s.fadeIn)).toEqual([beatJoin, beatJoin].map((f) => expect.closeTo(f, 2)));
     // The same prompt explores: consecutive clips walk alpha between two seeds.
     const alphas = p.received.slice(0, 3).map((c) => c.alpha);
     expect(alphas).toEqual([0, 0.25, 0.5]);

@@ -80,7 +80,7 @@ export class ListenRelay {
     if (!audio || !png) return this.warn(new Error('a radio clip expired before the studio copied it'), guildId);
     const name = radioClipNameOf(e.prompt, e.index);
     const id = this.clips.put({ audio, png, mime: 'audio/wav', ext: AUDIO_EXTENSIONS.wav, name });
-    const clip = { id, index: e.index, prompt: e.prompt, target: e.target, seed: 0, alpha: e.alpha, denoising: 0, seedImage: '', audioUrl: `/api/clips/${id}/audio`, fileName: `${name}${AUDIO_EXTENSIONS.wav}`, pngUrl: `/api/clips/${id}/png`, generationMs: 0 };
+    const clip = { id, index: e.index, prompt: e.prompt, target: e.target, seed: 0, alpha: e.alpha, denoising: 0, seedImage: '', audioUrl: `/api/clips/${id}/audio`, fileName: `${name}${AUDIO_EXTENSIONS.wav}`, pngUrl: `/api/clips/${id}/png`, generationMs: 0, ...(e.fadeInSeconds !== undefined ? { fadeInSeconds: e.fadeInSeconds } : {}) };
     for (const l of this.guilds.get(guildId) ?? []) l({ type: 'clip', clip });
   }
 

@@ -18,7 +18,10 @@ export interface StudioConfig {
   /** Clips a new prompt takes to arrive. */
   transitionClips: number;
   denoisingPresets: DenoisingPreset[];
-  /** Seed image ids the page may start clips from (img2img); '' means none (text only). */
+  /**
+   * Seed image ids the page may start clips from (img2img); '' means none chosen: the model's beat
+   * loop for the style where it has one (riffcord-small), else text only.
+   */
   seedImages: string[];
   defaultSeedImage: string;
 }
@@ -52,6 +55,11 @@ export interface ClipInfo {
   fileName: string;
   pngUrl: string;
   generationMs: number;
+  /**
+   * The crossfade into this clip when it is not `crossfadeSeconds`: a clip from a beat seed loop
+   * fades in over whole beats, as the radio joins it (src/voice/beat-join.ts).
+   */
+  fadeInSeconds?: number;
 }
 
 /** Server -> page. */

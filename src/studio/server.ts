@@ -27,7 +27,6 @@ export const DENOISING_PRESETS = [
   { label: 'Loose', value: 0.85 },
   { label: 'Free', value: 0.95 },
 ];
-const DEFAULT_SEED_IMAGE = 'og_beat';
 const STATUS_INTERVAL_MS = 3000;
 
 export interface StudioServerDeps {
@@ -71,7 +70,9 @@ export async function buildStudioServer(d: StudioServerDeps): Promise<StudioServ
     transitionClips: d.radio.plan.transitionSteps,
     denoisingPresets: DENOISING_PRESETS,
     seedImages,
-    defaultSeedImage: seedImages.includes(DEFAULT_SEED_IMAGE) ? DEFAULT_SEED_IMAGE : '',
+    // None chosen: radio-clip jobs then take the model's beat loop for the prompt's style (one per
+    // tempo in riffcord-small), and the page joins those clips on the beat.
+    defaultSeedImage: '',
   };
   app.get('/api/config', async () => pageConfig);
 

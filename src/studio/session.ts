@@ -13,6 +13,7 @@ import { initialPlan, planNext, retarget, type PlanSettings, type PlanState, typ
 import { fileNameOf, type ClipCache } from './clip-cache.ts';
 import type { ClientMessage, ClipInfo, ServerMessage } from './protocol.ts';
 import { queueState } from './queue-state.ts';
+import { beatJoinSeconds } from '../voice/beat-join.ts';
 
 export interface StudioSessionOptions {
   jobs: JobsClient;
@@ -154,6 +155,7 @@ export class StudioSession {
       }
       const seed = planned.request.start.seed;
       const name = fileNameOf(planned.prompt, seed);
+      const fadeInSeconds = beatJoinSeconds(out.durationSeconds, out.beatSeed?.beats);
       const id = this.o.clips.put({ audio: out.audio, mime: 'audio/ogg', ext: AUDIO_EXTENSIONS.opus, png: out.pngs[0], name });
       return {
         id,
@@ -168,6 +170,7 @@ export class StudioSession {
         fileName: `${name}${AUDIO_EXTENSIONS.opus}`,
         pngUrl: `/api/clips/${id}/png`,
         generationMs: out.generationMs,
+        ...(fadeInSeconds !== undefined ? { fadeInSeconds } : {}),
       };
     } finally {
       stop();

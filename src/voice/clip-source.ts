@@ -3,7 +3,8 @@ import type { JobHandle, JobsClient } from '../jobs/client.ts';
 import { JobRejectedError } from '../jobs/errors.ts';
 import type { Requester } from '../jobs/types.ts';
 import { DEFAULT_LOUDNESS, type LoudnessTarget } from '../pipeline/audio/loudness.ts';
-import { beatJoinSeconds, SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
+import { beatJoinSeconds } from './beat-join.ts';
+import { SAMPLE_RATE, type StreamClip } from './crossfade-stream.ts';
 import { prepareClip } from './clip-prep.ts';
 import type { PlannedClip } from './plan.ts';
 
@@ -20,6 +21,8 @@ export interface RadioClipMeta {
   /** The clip as the worker encoded it (WAV), for listen-along pages. */
   audio: Uint8Array;
   seconds: number;
+  /** The crossfade into the clip when it is a beat join (see beatJoinSeconds); else the radio's. */
+  fadeInSeconds?: number;
   generationMs: number;
 }
 
@@ -93,6 +96,7 @@ export async function generateClip(jobs: JobsClient, planned: PlannedClip, optio
       png: out.pngs[0],
       audio: out.audio,
       seconds: channels[0].length / SAMPLE_RATE,
+      ...(fadeInSeconds !== undefined ? { fadeInSeconds } : {}),
       generationMs: out.generationMs,
     },
   };

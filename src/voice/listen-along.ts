@@ -22,7 +22,7 @@ export const listenKeys = (prefix: string, guildId: string) => ({
 });
 
 export type ListenEvent =
-  | { type: 'clip'; audioKey: string; pngKey: string; index: number; prompt: string; target: string | null; alpha: number; looped: boolean; seconds: number }
+  | { type: 'clip'; audioKey: string; pngKey: string; index: number; prompt: string; target: string | null; alpha: number; looped: boolean; seconds: number; fadeInSeconds?: number }
   | { type: 'state'; state: ListenState };
 
 /** Publishes one session's clips and state until it stops. */
@@ -57,7 +57,7 @@ export function publishListenAlong(session: RadioSession, redis: RedisConnection
         .set(audioKey, Buffer.from(meta.audio), 'EX', AUDIO_TTL_SECONDS)
         .set(pngKey, Buffer.from(meta.png), 'EX', AUDIO_TTL_SECONDS)
         .exec();
-      await publish({ type: 'clip', audioKey, pngKey, index: meta.index, prompt: meta.prompt, target: meta.target, alpha: meta.alpha, looped: how.looped, seconds: meta.seconds });
+      await publish({ type: 'clip', audioKey, pngKey, index: meta.index, prompt: meta.prompt, target: meta.target, alpha: meta.alpha, looped: how.looped, seconds: meta.seconds, ...(meta.fadeInSeconds !== undefined ? { fadeInSeconds: meta.fadeInSeconds } : {}) });
       await publish({ type: 'state', state: state(null) });
     });
   };

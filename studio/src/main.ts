@@ -163,7 +163,7 @@ async function onClip(clip: ClipInfo): Promise<void> {
   }
   const audio = await p.decode(await res.arrayBuffer());
   if (stops !== radioStops) return;
-  p.add(audio, clip);
+  p.add(audio, clip, clip.fadeInSeconds);
   topUp();
 }
 
@@ -239,7 +239,7 @@ async function start(): Promise<void> {
   config = (await res.json()) as StudioConfig;
   probe.config = config;
   for (const p of config.denoisingPresets) ui.denoising.add(new Option(`${p.label} (${p.value})`, String(p.value)));
-  ui.seedImage.add(new Option('none (text only)', ''));
+  ui.seedImage.add(new Option('auto (the style’s beat loop, where the model has one)', ''));
   for (const s of config.seedImages) ui.seedImage.add(new Option(s, s));
   ui.prompt.maxLength = config.maxPromptChars;
   ui.denoising.value = String(config.denoisingPresets[1]?.value ?? config.denoisingPresets[0].value);

@@ -1,6 +1,7 @@
 /**
- * Gapless playback on one Web Audio timeline. Each clip starts `crossfade` seconds before the
- * previous one ends and the two are joined with the radio's equal-power (sine/cosine) fades. A
+ * Gapless playback on one Web Audio timeline. Each clip starts `crossfade` seconds (or its own
+ * fade-in, for a beat join) before the previous one ends and the two are joined with the radio's
+ * equal-power (sine/cosine) fades. A
  * clip is scheduled a little before it is due; when none has arrived by then, the last clip plays
  * again (falling behind) rather than leaving silence, until stop() ends the music.
  */
@@ -10,6 +11,8 @@ export interface Scheduled<M> {
   /** Timeline seconds (AudioContext.currentTime) the clip starts and how long it lasts. */
   start: number;
   duration: number;
+  /** Seconds it overlaps the clip before (its fade-in), 0 for a start. */
+  fadeIn: number;
   /** Timeline time when it was scheduled: it must be before `start`. */
   scheduledAt: number;
   looped: boolean;
@@ -32,16 +35,27 @@ const TICK_MS = 100;
 const CURVE_POINTS = 64;
 /** Pause and resume fade the whole output over this long: immediate to the ear, and no click. */
 const PAUSE_RAMP_SECONDS = 0.015;
+/** A start or an end with nothing to crossfade with fades over this long: no click, no audible fade. */
+const EDGE_FADE_SECONDS = 0.01;
 /** stop() fades what is playing out over this long: the end of the music, not a cut. */
 const STOP_FADE_SECONDS = 0.3;
+
+interface Queued<M> {
+  buffer: AudioBuffer;
+  meta: M;
+  /** Its own crossfade into it (a beat join), instead of the player's. */
+  fadeIn?: number;
+}
 
 export class Player<M> {
   readonly ctx: AudioContext;
   readonly scheduled: Scheduled<M>[] = [];
   private out: GainNode;
-  private readonly waiting: { buffer: AudioBuffer; meta: M }[] = [];
-  private last: { buffer: AudioBuffer; meta: M } | null = null;
+  private readonly waiting: Queued<M>[] = [];
+  private last: Queued<M> | null = null;
   private endAt = 0;
+  /** The clip placed last: its fade-out is scheduled when the next one joins it (the join sets its length). */
+  private tail: GainNode | null = null;
   /** stop() ended the music: the next clip added starts afresh instead of joining the last. */
   private stopped = false;
   private timer: number | null = null;
@@ -92,8 +106,9 @@ export class Player<M> {
     return this.ctx.decodeAudioData(bytes);
   }
 
-  add(buffer: AudioBuffer, meta: M): void {
-    this.waiting.push({ buffer, meta });
+  /** Queues a clip; `fadeIn` overrides the crossfade into it (a beat join keeps the beat across it). */
+  add(buffer: AudioBuffer, meta: M, fadeIn?: number): void {
+    this.waiting.push({ buffer, meta, ...(fadeIn !== undefined ? { fadeIn } : {}) });
     if (!this.started || this.stopped) this.place(this.ctx.currentTime + this.startDelay);
     if (this.timer === null && !this.manualTicks) this.timer = window.setInterval(() => this.tick(), TICK_MS);
   }
@@ -129,18 +144,27 @@ export class Player<M> {
   tick(): void {
     // A paused page schedules nothing; a test's offline render is suspended at each of its ticks.
     if ((this.ctx.state !== 'running' && !this.manualTicks) || !this.started || this.stopped) return;
-    if (this.endAt - this.ctx.currentTime < LEAD_SECONDS) this.place(this.endAt - this.crossfade);
+    const upcoming = this.waiting[0] ?? this.last;
+    if (upcoming && this.endAt - this.fadeOf(upcoming) - this.ctx.currentTime < LEAD_SECONDS) this.place('join');
   }
 
-  private place(wanted: number): void {
+  /** The fade into `clip`: its own or the player's, never so long that its two fades meet. */
+  private fadeOf(clip: Queued<M>): number {
+    return Math.min(clip.fadeIn ?? this.crossfade, clip.buffer.duration / 2 - 0.005);
+  }
+
+  /** Puts the next clip (or the last again) on the timeline: at `at`, or joined to the clip before. */
+  private place(at: number | 'join'): void {
+    const next = this.waiting.shift();
+    const clip = next ?? this.last;
+    if (!clip) return;
+    const fade = this.fadeOf(clip);
+    const wanted = at === 'join' ? this.endAt - fade : at;
     // Automation in the past would be clamped to "now" by the browser, making the fade curves
     // overlap (an exception): a start that is already due becomes a short, honest gap instead.
     const earliest = this.ctx.currentTime + SAFETY_SECONDS;
     const late = wanted < earliest && this.started;
     const start = Math.max(wanted, earliest);
-    const next = this.waiting.shift();
-    const clip = next ?? this.last;
-    if (!clip) return;
     const looped = !next;
     if (looped !== this.behind) {
       this.behind = looped;
@@ -151,20 +175,31 @@ export class Player<M> {
     const source = this.ctx.createBufferSource();
     source.buffer = clip.buffer;
     const gain = this.ctx.createGain();
+    // Silent until its fade-in begins: a start a fraction of a sample off the curve's would
+    // otherwise play one sample at full gain (a click).
+    gain.gain.value = 0;
     source.connect(gain).connect(this.out);
     const duration = clip.buffer.duration;
-    // Fades never touch (the browser refuses curves that meet), even on clips shorter than two fades.
-    const fade = Math.min(this.crossfade, duration / 2 - 0.005);
     // The first clip and a late one have nothing to crossfade with: a 10 ms fade-in keeps their
-    // start from clicking (a clip rarely begins at zero).
-    if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeIn, start, first || late ? Math.min(0.01, fade) : fade);
-    if (fade > 0) gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - fade, fade);
+    // start from clicking (a clip rarely begins at zero). Every clip ends with a 10 ms fade-out until
+    // the next one joins it; the join replaces that with its own crossfade.
+    const joined = !first && !late;
+    const edge = Math.min(EDGE_FADE_SECONDS, fade);
+    if (fade > 0) {
+      gain.gain.setValueCurveAtTime(this.fadeIn, start, joined ? fade : edge);
+      gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - edge, edge);
+    }
+    if (joined && this.tail && fade > 0) {
+      this.tail.gain.cancelScheduledValues(start);
+      this.tail.gain.setValueCurveAtTime(this.fadeOut, start, fade);
+    }
+    this.tail = gain;
     source.start(start);
     source.onended = () => {
       source.disconnect();
       gain.disconnect();
     };
-    const s: Scheduled<M> = { meta: clip.meta, start, duration, scheduledAt: this.ctx.currentTime, looped, late };
+    const s: Scheduled<M> = { meta: clip.meta, start, duration, fadeIn: joined ? fade : 0, scheduledAt: this.ctx.currentTime, looped, late };
     this.scheduled.push(s);
     if (this.scheduled.length > 500) this.scheduled.splice(0, 100);
     this.endAt = start + duration;
@@ -189,6 +224,7 @@ export class Player<M> {
     if (!this.manualTicks) window.setTimeout(() => old.disconnect(), STOP_FADE_SECONDS * 1000 + 100);
     this.waiting.length = 0;
     this.last = null;
+    this.tail = null;
     this.stopped = true;
     for (let i = this.scheduled.length - 1; i >= 0 && this.scheduled[i].start > now; i--) this.scheduled.pop();
     if (this.behind) {

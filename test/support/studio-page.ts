@@ -6,6 +6,8 @@ export interface ScheduledView {
   start: number;
   duration: number;
   scheduledAt: number;
+  /** Seconds it overlaps the clip before (0 for a start). */
+  fadeIn: number;
   looped: boolean;
   late: boolean;
   meta: ClipInfo;
@@ -31,7 +33,7 @@ export async function probe(page: Page): Promise<ProbeView> {
     const p = w.__studio;
     const ctx = w.__studioCtx;
     return {
-      scheduled: p.scheduled.map((s) => ({ start: s.start, duration: s.duration, scheduledAt: s.scheduledAt, looped: s.looped, late: s.late, meta: s.meta })),
+      scheduled: p.scheduled.map((s) => ({ start: s.start, duration: s.duration, fadeIn: s.fadeIn, scheduledAt: s.scheduledAt, looped: s.looped, late: s.late, meta: s.meta })),
       received: p.received,
       errors: p.errors,
       behind: p.behind,
@@ -59,7 +61,9 @@ export async function waitForProbe(page: Page, until: (p: ProbeView) => boolean,
 export function contiguityProblems(s: ScheduledView[], crossfade: number): string[] {
   const problems: string[] = [];
   for (let i = 1; i < s.length; i++) {
-    const expected = s[i - 1].start + s[i - 1].duration - crossfade;
+    // A clip's own fade-in (a beat join) or the crossfade, as long as its two fades do not meet.
+    const fade = Math.min(s[i].meta.fadeInSeconds ?? crossfade, s[i].duration / 2 - 0.005);
+    const expected = s[i - 1].start + s[i - 1].duration - fade;
     if (Math.abs(s[i].start - expected) > 1e-6) problems.push(`clip ${i} starts at ${s[i].start}, not ${expected}`);
   }
   for (let i = 0; i < s.length; i++) if (s[i].late) problems.push(`clip ${i} was scheduled too late to join the previous one`);
