@@ -14,7 +14,8 @@ CKPT=data/checkpoints2
 # cosine schedule over UNET_STEPS. The shipped v2.1: v2 was the step-1,200 checkpoint of a run
 # whose total was cut from 2,000 to 1,500 to 1,300 as it went; v2.1 went on from those shipped
 # weights with FROM_SHIPPED=1200 UNET_STEPS=2500 UNET_LR=4e-4, and v2.2 from v2.1's with
-# FROM_SHIPPED=2500 UNET_STEPS=5000 UNET_LR=3e-4 (see the model card).
+# FROM_SHIPPED=2500 UNET_STEPS=5000 UNET_LR=3e-4, and v2.3 from v2.2's with FROM_SHIPPED=5000
+# UNET_STEPS=7500 UNET_LR=3e-4 (see the model card).
 UNET_STEPS=${UNET_STEPS:-1300}
 UNET_LR=${UNET_LR:-6e-4}
 # FROM_SHIPPED=<unet step>: with no checkpoints yet, go on from the shipped ONNX weights instead of
