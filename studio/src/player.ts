@@ -61,8 +61,8 @@ export class Player<M> {
   private timer: number | null = null;
   private behind = false;
   private readonly manualTicks: boolean;
-  private readonly fadeIn: Float32Array;
-  private readonly fadeOut: Float32Array;
+  private readonly fadeInCurve: Float32Array;
+  private readonly fadeOutCurve: Float32Array;
 
   constructor(
     private readonly crossfade: number,
@@ -76,12 +76,12 @@ export class Player<M> {
     this.manualTicks = ctx !== undefined;
     this.out = this.ctx.createGain();
     this.out.connect(this.ctx.destination);
-    this.fadeIn = new Float32Array(CURVE_POINTS);
-    this.fadeOut = new Float32Array(CURVE_POINTS);
+    this.fadeInCurve = new Float32Array(CURVE_POINTS);
+    this.fadeOutCurve = new Float32Array(CURVE_POINTS);
     for (let i = 0; i < CURVE_POINTS; i++) {
       const t = i / (CURVE_POINTS - 1);
-      this.fadeIn[i] = Math.sin((t * Math.PI) / 2);
-      this.fadeOut[i] = Math.cos((t * Math.PI) / 2);
+      this.fadeInCurve[i] = Math.sin((t * Math.PI) / 2);
+      this.fadeOutCurve[i] = Math.cos((t * Math.PI) / 2);
     }
   }
 
@@ -186,12 +186,12 @@ export class Player<M> {
     const joined = !first && !late;
     const edge = Math.min(EDGE_FADE_SECONDS, fade);
     if (fade > 0) {
-      gain.gain.setValueCurveAtTime(this.fadeIn, start, joined ? fade : edge);
-      gain.gain.setValueCurveAtTime(this.fadeOut, start + duration - edge, edge);
+      gain.gain.setValueCurveAtTime(this.fadeInCurve, start, joined ? fade : edge);
+      gain.gain.setValueCurveAtTime(this.fadeOutCurve, start + duration - edge, edge);
     }
     if (joined && this.tail && fade > 0) {
       this.tail.gain.cancelScheduledValues(start);
-      this.tail.gain.setValueCurveAtTime(this.fadeOut, start, fade);
+      this.tail.gain.setValueCurveAtTime(this.fadeOutCurve, start, fade);
     }
     this.tail = gain;
     source.start(start);
